@@ -59,7 +59,7 @@ double lkt_uniform(lkt_rng *r)
 void lkt_fill(lkt_rng *r, float *x, size_t n, float lo, float hi)
 {
     for (size_t i = 0; i < n; i++)
-        x[i] = (float)(lo + (hi - lo) * lkt_uniform(r));
+        x[i] = (float)((double)lo + ((double)hi - (double)lo) * lkt_uniform(r));
 }
 
 void lkt_guard_fill(void *p, size_t nbytes)
@@ -123,7 +123,7 @@ lkt_golden *lkt_golden_load(const char *file)
             cur->arrays = realloc(cur->arrays, (cur->narrays + 1) * sizeof *cur->arrays);
             ck_assert_ptr_nonnull(cur->arrays);
             lkt_array *a = &cur->arrays[cur->narrays++];
-            snprintf(a->key, sizeof a->key, "%s", tok);
+            snprintf(a->key, sizeof a->key, "%.63s", tok);
             ck_assert_int_eq(fscanf(f, "%zu", &a->n), 1);
             a->v = malloc((a->n ? a->n : 1) * sizeof *a->v);
             ck_assert_ptr_nonnull(a->v);
