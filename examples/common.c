@@ -33,9 +33,10 @@ void *ex_alloc(size_t count, size_t size)
         fprintf(stderr, "allocation of %zu x %zu bytes overflows\n", count, size);
         exit(EXIT_FAILURE);
     }
-    void *p = malloc(count * size ? count * size : 1);
+    size_t bytes = count * size;
+    void *p = malloc(bytes > 0 ? bytes : 1);
     if (!p) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", count * size);
+        fprintf(stderr, "out of memory (%zu bytes)\n", bytes);
         exit(EXIT_FAILURE);
     }
     return p;
@@ -80,7 +81,9 @@ static int parse_count(const char *s, const char *prog, const char *about)
 ex_options ex_parse_options(int argc, char **argv, const char *about)
 {
     ex_options o = { LK_DATA_DIR, ".", 0, 0, 0 };
-    const char *prog = argc > 0 ? argv[0] : "example";
+    const char *prog = argc > 0 && argv[0][0] ? argv[0] : "example";
+    if (strrchr(prog, '/'))
+        prog = strrchr(prog, '/') + 1;
     int c;
     while ((c = getopt(argc, argv, "d:o:t:e:qh")) != -1) {
         switch (c) {
@@ -238,17 +241,17 @@ void ex_standardise(float *x, size_t rows, size_t cols, size_t ld, size_t fit_ro
     for (size_t j = 0; j < cols; j++) {
         double mean = 0.0, var = 0.0;
         for (size_t r = 0; r < fit_rows; r++)
-            mean += x[r * ld + j];
+            mean += (double)x[r * ld + j];
         mean /= (double)fit_rows;
         for (size_t r = 0; r < fit_rows; r++) {
-            double d = x[r * ld + j] - mean;
+            double d = (double)x[r * ld + j] - mean;
             var += d * d;
         }
         double sd = sqrt(var / (double)fit_rows);
         if (sd == 0.0)
             sd = 1.0; /* a constant column stays constant (0) */
         for (size_t r = 0; r < rows; r++)
-            x[r * ld + j] = (float)((x[r * ld + j] - mean) / sd);
+            x[r * ld + j] = (float)(((double)x[r * ld + j] - mean) / sd);
     }
 }
 

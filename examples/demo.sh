@@ -25,7 +25,7 @@ section "house prices: linear regression with lk_mse_f32"
 section "diagnosis: logistic regression with lk_bce_logits_f32 and pos_weight"
 "$bin/diagnosis" -o "$out"
 
-section "digits: 64-32-10 network with lk_cross_entropy_fused_f32"
+section "digits: 64-64-10 network with lk_cross_entropy_fused_f32"
 "$bin/digits" -o "$out"
 
 section "determinism: digits trained again at OMP_NUM_THREADS=1 and 2"

@@ -107,8 +107,8 @@ int main(int argc, char **argv)
             double test_loss = bce(ntest, logit, ytest, pos_weight);
             ex_curve_add(&curve, epoch, train_loss, test_loss);
             if (!opt.quiet && (epoch == 1 || epoch % 50 == 0))
-                printf("epoch %4d  train loss %.5f  test loss %.5f  %7.3f s\n", epoch,
-                       (double)train_loss, test_loss, ex_now() - t0);
+                printf("epoch %4d  train loss %.5f  test loss %.5f  %7.2f ms\n", epoch,
+                       (double)train_loss, test_loss, 1e3 * (ex_now() - t0));
         }
     }
 
@@ -127,8 +127,8 @@ int main(int argc, char **argv)
     printf("final: test accuracy %.2f%%, recall (malignant found) %.2f%%, "
            "precision %.2f%%\n",
            100.0 * (double)(tp + tn) / (double)ntest,
-           100.0 * (double)tp / (double)(tp + fn),
-           100.0 * (double)tp / (double)(tp + fp ? tp + fp : 1));
+           100.0 * (double)tp / (double)(tp + fn > 0 ? tp + fn : 1),
+           100.0 * (double)tp / (double)(tp + fp > 0 ? tp + fp : 1));
     ex_curve_finish(&curve, &opt, "diagnosis", "diagnosis: logistic regression, BCE with logits");
 
     free(x);

@@ -242,16 +242,29 @@ LK_API LK_NODISCARD lk_status lk_cross_entropy_prob_fused_f32(size_t rows, size_
 
 /*
  * Element-wise losses over n values: input x[i], target y[i], z = x - y.
- *   MSE        l = z^2                        d/dx = 2z
- *   L1         l = |z|                        d/dx = sign(z) (0 at z == 0)
- *   Huber      l = 0.5 z^2 if |z| < delta, else delta (|z| - 0.5 delta)   (delta > 0)
- *   SmoothL1   l = 0.5 z^2 / beta if |z| < beta, else |z| - 0.5 beta      (beta >= 0;
- *              beta == 0 is L1)
- * out: 1 float (SUM, MEAN = sum / n; n == 0 gives NaN for MEAN, 0 for SUM) or n floats
- * (NONE).  Backward overwrites grad (n floats; in place over x or y allowed) with
- * dl/dx times grad_out (and / n for MEAN).
- * Errors: LK_ERR_NULL, LK_ERR_SIZE, LK_ERR_OPTION (reduction, delta <= 0 or NaN,
- * beta < 0 or NaN), LK_ERR_ALIAS.
+ *   MSE        l = z^2                                     dl/dx = 2z
+ *   L1         l = |z|                                     dl/dx = sign(z) (0 at z == 0)
+ *   Huber      l = 0.5 z^2 if |z| < delta,                 dl/dx = clamp(z, -delta, delta)
+ *                  else delta (|z| - 0.5 delta)
+ *   SmoothL1   l = 0.5 z^2 / beta if |z| < beta,           dl/dx = clamp(z / beta, -1, 1)
+ *                  else |z| - 0.5 beta
+ * delta must be > 0 (+inf allowed: pure 0.5 z^2); beta >= 0 (+inf allowed), and
+ * beta == 0 is exactly L1, gradient 0 at z == 0 (PyTorch 1.13 gives -1 there).
+ * SmoothL1(beta) equals Huber(delta = beta) / beta.  z is formed and the loss
+ * evaluated in double, then rounded to float.
+ *
+ * Forward: out gets n floats (NONE) or 1 float: SUM, or MEAN = sum / n (n == 0
+ * gives NaN for MEAN and 0 for SUM).  Sums are taken in double by the shape-only
+ * tree (bitwise identical at any thread count).  For NONE, out may be x or y
+ * itself (in place); otherwise out must not overlap x or y.
+ * Backward: OVERWRITES grad (n floats) with dl/dx times grad_out (1 float for
+ * SUM/MEAN, n floats for NONE; NULL means 1), divided by n for MEAN.  grad may be
+ * x or y itself (in place); no other overlap with x, y or grad_out.
+ * Pointers may be NULL only where they address no element (n == 0 for x, y, grad
+ * and out under NONE).  NaN and infinities propagate by IEEE rules.
+ * Errors (nothing is written): LK_ERR_NULL, LK_ERR_SIZE (n * sizeof(float)
+ * overflows), LK_ERR_OPTION (reduction not NONE/SUM/MEAN; Huber delta <= 0 or NaN;
+ * SmoothL1 beta < 0 or NaN), LK_ERR_ALIAS.
  */
 LK_API LK_NODISCARD lk_status lk_mse_f32(size_t n, const float *x, const float *y,
                                          lk_reduction reduction, float *out);
@@ -277,19 +290,50 @@ LK_API LK_NODISCARD lk_status lk_smooth_l1_backward_f32(size_t n, const float *x
 
 /* ------------------------------------------------------------ binary losses */
 
-/* How binary cross-entropy on probabilities keeps log(0) finite. */
+/*
+ * All binary losses below follow the element-wise rules of the regression losses
+ * (reductions, n == 0, grad_out, overwrite, in place over x or y, NULL only for
+ * zero elements, sums in double by the shape-only tree).  Weights w and pos_weight
+ * are never in place: an output overlapping them is LK_ERR_ALIAS.
+ */
+
+/*
+ * How binary cross-entropy on probabilities keeps log(0) finite.
+ *
+ * LK_BCE_CLAMP_LOG (the default, value 0) is PyTorch's nn.BCELoss: each log term is
+ * floored at -100, so p = 0 or 1 with a disagreeing target costs exactly 100 * w and
+ * the loss agrees with PyTorch for every p in [0, 1].  It is the default because
+ * code moved from PyTorch then gives the same numbers, and because it leaves every
+ * p whose log is above -100 (p > 3.7e-44) untouched, where the input clamp biases
+ * all p within 1e-7 of 0 or 1.  Its gradient is PyTorch's,
+ *   dl/dp = w (p - y) / max(p (1 - p), 1e-12),
+ * which is not the derivative of the floored logs: it stays large (+-1e12 w at
+ * p = 0 or 1 with a disagreeing target, 0 when the target agrees) instead of
+ * dropping to 0, so training still pushes a saturated probability back.
+ *
+ * LK_BCE_CLAMP_INPUT is the seed's: p is first clamped (in double) to
+ * [eps, 1 - eps], eps = 1e-7, so p = 0 or 1 with a disagreeing target costs about
+ * -log(1e-7) = 16.118 * w.  Its gradient is that of the clamped formula:
+ * w (p - y) / (p (1 - p)) for eps <= p <= 1 - eps and 0 outside (the clamp passes
+ * no gradient).  The bounds 1e-7 and 1 - 1e-7 are not float values, so every float
+ * p is strictly inside or strictly outside.
+ */
 typedef enum lk_bce_clamp {
-    LK_BCE_CLAMP_LOG = 0,   /* default, PyTorch: each log term is clamped at -100 */
+    LK_BCE_CLAMP_LOG = 0,   /* default, PyTorch: each log term is floored at -100 */
     LK_BCE_CLAMP_INPUT = 1  /* the seed's: p is clamped to [1e-7, 1 - 1e-7] first */
 } lk_bce_clamp;
 
 /*
- * Binary cross-entropy on probabilities p (n values) with targets y (soft targets in
- * [0,1] allowed) and optional per-element weights w (n values or NULL):
- *   l = -w [y log p + (1 - y) log(1 - p)]
- * MEAN divides by n (never by a weight sum).  A p or y outside [0,1] or NaN is
- * LK_ERR_DOMAIN.  Backward writes d/dp (see the clamp modes' documentation in
- * docs and the man page).
+ * Binary cross-entropy on probabilities p (n values) with targets y (n values,
+ * soft targets in [0,1] allowed) and optional per-element weights w (n values or
+ * NULL for all ones):
+ *   l = -w [y log p + (1 - y) log(1 - p)]      (logs in double; see lk_bce_clamp)
+ * out: n floats (NONE) or 1 (SUM; MEAN divides by n, never by a weight sum).
+ * Backward writes dl/dp as documented for the clamp mode, times grad_out.
+ * The whole of p and y is scanned before anything is written: any value outside
+ * [0, 1] or NaN is LK_ERR_DOMAIN (weights are not checked; NaN there propagates).
+ * Errors: LK_ERR_NULL, LK_ERR_SIZE, LK_ERR_OPTION (reduction not NONE/SUM/MEAN, clamp
+ * not an lk_bce_clamp value), LK_ERR_ALIAS, LK_ERR_DOMAIN.
  */
 LK_API LK_NODISCARD lk_status lk_bce_f32(size_t n, const float *p, const float *y,
                                          const float *w, lk_bce_clamp clamp,
@@ -300,11 +344,23 @@ LK_API LK_NODISCARD lk_status lk_bce_backward_f32(size_t n, const float *p, cons
                                                   const float *grad_out, float *grad);
 
 /*
- * Binary cross-entropy with logits, stable form, on a rows x cols contiguous matrix
- * x with targets y (same shape), optional per-element weight w (same shape or NULL)
- * and optional pos_weight (cols values, broadcast over rows, or NULL):
+ * Binary cross-entropy with logits (PyTorch's BCEWithLogitsLoss) on a rows x cols
+ * contiguous matrix x with targets y (same shape, soft targets allowed, not
+ * checked), optional per-element weight w (same shape, or NULL) and optional
+ * pos_weight P (cols values, P[c] for every element of column c, or NULL for 1):
  *   l = w [(1 - y) x + (1 + (P - 1) y) (log1p(exp(-|x|)) + max(-x, 0))]
- * MEAN divides by rows * cols.  Backward: w [(P y + 1 - y) sigmoid(x) - P y].
+ *     = w [P y softplus(-x) + (1 - y) softplus(x)]       (the form computed)
+ *   dl/dx = w [(P y + 1 - y) sigmoid(x) - P y]
+ *         = w [(1 - y) sigmoid(x) - P y sigmoid(-x)]   (the form computed)
+ * Stable for any finite x (x = +-1000 gives losses of 1000 and gradients in
+ * [-P w, w]); +-inf gives inf or NaN, as PyTorch.  exp and log1p are evaluated in
+ * float (relative error below 3e-7 per element), the rest in double.
+ * out: rows * cols floats (NONE) or 1 (SUM; MEAN divides by rows * cols).
+ * Backward: grad has rows * cols floats; grad_out 1 or rows * cols floats.
+ * rows == 0 is valid; cols == 0 is LK_ERR_SIZE.
+ * Errors: LK_ERR_NULL, LK_ERR_SIZE (cols == 0, rows * cols * sizeof(float)
+ * overflows, or cols * sizeof(float) does when pos_weight is given), LK_ERR_OPTION
+ * (reduction not NONE/SUM/MEAN), LK_ERR_ALIAS.
  */
 LK_API LK_NODISCARD lk_status lk_bce_logits_f32(size_t rows, size_t cols,
                                                 const float *x, const float *y,
@@ -320,10 +376,16 @@ LK_API LK_NODISCARD lk_status lk_bce_logits_backward_f32(size_t rows, size_t col
 /*
  * KL divergence (PyTorch F.kl_div): input x holds log-probabilities, target t
  * probabilities (log_target == 0) or log-probabilities (log_target != 0), both
- * rows x cols contiguous.
- *   log_target == 0: l = t (log t - x), with 0 log 0 = 0
- *   log_target != 0: l = exp(t) (t - x)
- * Reductions NONE (rows * cols values), SUM, MEAN (/ rows * cols), BATCHMEAN (/ rows).
+ * rows x cols contiguous (values are not checked).  In double:
+ *   log_target == 0: l = t log t - t x, with 0 log 0 = 0      dl/dx = -t
+ *                    (so t = 0 with x = -inf gives NaN, as in PyTorch)
+ *   log_target != 0: l = exp(t) (t - x)                        dl/dx = -exp(t)
+ * out: rows * cols floats (NONE) or 1: SUM, MEAN (/ (rows * cols)) or BATCHMEAN
+ * (/ rows, PyTorch's reduction="batchmean"); rows == 0 gives NaN for MEAN and
+ * BATCHMEAN.  Backward writes dl/dx (the gradient w.r.t. x only) times grad_out,
+ * divided by rows * cols (MEAN) or rows (BATCHMEAN).  cols == 0 is LK_ERR_SIZE.
+ * Errors: LK_ERR_NULL, LK_ERR_SIZE, LK_ERR_OPTION (reduction not NONE, SUM, MEAN
+ * or BATCHMEAN), LK_ERR_ALIAS.
  */
 LK_API LK_NODISCARD lk_status lk_kl_div_f32(size_t rows, size_t cols,
                                             const float *x, const float *t, int log_target,

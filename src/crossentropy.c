@@ -20,6 +20,7 @@ typedef enum ce_kind {
 } ce_kind;
 
 typedef struct ce_job {
+    const lk_rowk *k;       /* the row kernels */
     ce_kind kind;
     size_t rows, cols;
     const float *x; /* logits or logp */
@@ -62,6 +63,9 @@ static lk_status read_options(const lk_ce_options *opts, size_t cols, ce_job *j)
         return LK_ERR_OPTION;
     if (!(o.label_smoothing >= 0.0f && o.label_smoothing <= 1.0f))
         return LK_ERR_OPTION;
+    lk_status st = lk__check_vector(cols, o.class_weight, sizeof(float));
+    if (o.class_weight && st != LK_OK) /* cols weights whose bytes overflow size_t */
+        return st;
     j->reduction = o.reduction;
     j->w = o.class_weight;
     j->eps = o.label_smoothing;
@@ -76,6 +80,7 @@ static lk_status check_common(ce_job *j, ce_kind kind, size_t rows, size_t cols,
                               const float *tprob, size_t ldt, const lk_ce_options *opts)
 {
     lk_status st;
+    j->k = lk__rowk();
     j->kind = kind;
     j->rows = rows;
     j->cols = cols;
@@ -138,87 +143,54 @@ static lk_status check_outputs(const ce_job *j, const float *loss, size_t nloss,
     return LK_OK;
 }
 
-/* ------------------------------------------------------------- row sums */
-
-/* Context for the chunked sums over one row. */
-typedef struct row_ctx {
-    const ce_job *j;
-    const float *x;   /* the row */
-    const float *t;   /* CE_PROB: the target row */
-    double m;         /* row max (CE_INDEX, CE_PROB) or 0 (CE_NLL) */
-    double ls;        /* log of the sum of exponentials, or 0 */
-} row_ctx;
-
-/* a = sum_c w_c * (x_c - m - ls) over a chunk (the smoothing term's sum). */
-static lk_acc chunk_wlogp(void *ctx, size_t lo, size_t hi)
-{
-    const row_ctx *c = ctx;
-    double s = 0.0;
-    for (size_t k = lo; k < hi; k++)
-        s += (double)class_w(c->j, k) * (((double)c->x[k] - c->m) - c->ls);
-    lk_acc r = { s, 0.0 };
-    return r;
-}
-
-/* Smoothed probability target t'_k = t_k (1 - eps) + eps / C, in float like PyTorch. */
-static inline float smoothed_target(const ce_job *j, const float *t, size_t k)
-{
-    if (j->eps == 0.0f)
-        return t[k];
-    return t[k] * (1.0f - j->eps) + j->eps / (float)j->cols;
-}
-
-/* a = sum_c w_c t'_c logp_c, b = sum_c w_c t'_c over a chunk (probability targets). */
-static lk_acc chunk_prob(void *ctx, size_t lo, size_t hi)
-{
-    const row_ctx *c = ctx;
-    double s = 0.0, sw = 0.0;
-    for (size_t k = lo; k < hi; k++) {
-        double wt = (double)class_w(c->j, k) * (double)smoothed_target(c->j, c->t, k);
-        s += wt * (((double)c->x[k] - c->m) - c->ls);
-        sw += wt;
-    }
-    lk_acc r = { s, sw };
-    return r;
-}
-
-/* -------------------------------------------------------------- gradient */
-
-/*
- * Writes one gradient row over chunks:
- *   grad_k = a * p_k - b * w_k * tt_k     (p_k = exp(x_k - m - ls); a = 0: no p term)
- * where tt_k is the smoothed target (CE_PROB) or 1, and then, for class-index
- * targets, subtracts `hit` at the target column.  grad may be the row x itself.
- */
-static void write_grad_row(const ce_job *j, const row_ctx *c, float *g, float a, float b,
-                           bool with_p)
-{
-    const size_t n = j->cols;
-    const float m = (float)c->m, ls = (float)c->ls;
-    long nchunk = (long)((n + LK_CHUNK - 1) / LK_CHUNK);
-#pragma omp parallel for schedule(static) if (j->split)
-    for (long ck = 0; ck < nchunk; ck++) {
-        size_t k0 = (size_t)ck * LK_CHUNK;
-        size_t k1 = k0 + LK_CHUNK < n ? k0 + LK_CHUNK : n;
-        for (size_t k = k0; k < k1; k++) {
-            float wt = b == 0.0f ? 0.0f : b * class_w(j, k);
-            if (j->kind == CE_PROB)
-                wt *= smoothed_target(j, c->t, k);
-            float p = with_p ? a * expf((c->x[k] - m) - ls) : 0.0f;
-            g[k] = p - wt;
-        }
-    }
-}
-
 /* ------------------------------------------------------------- one row */
 
-/* Loss (a) and divisor weight (b) of row r; writes its loss / gradient if asked. */
+/* One row's chunked passes. */
+typedef struct row_ctx {
+    const ce_job *j;
+    const float *x; /* the row (logits, or logp for CE_NLL) */
+    float *g;       /* its gradient row, or NULL */
+    lk_colw cw;     /* column weights of the weighted sum and the gradient */
+    float ref;      /* offset of the weighted sum */
+    float c, b;     /* gradient g = c * exp(x - ref) - b * wt (c unused without with_e) */
+    bool with_e;
+} row_ctx;
+
+static lk_acc chunk_wsum(void *ctx, size_t lo, size_t hi)
+{
+    const row_ctx *c = ctx;
+    return c->j->k->wsum(c->x + lo, hi - lo, c->ref, lk__colw_at(c->cw, lo));
+}
+
+/* (sum_c wt_c (x_c - ref), sum_c wt_c) of the row over the chunk tree. */
+static lk_acc row_wsum(row_ctx *c)
+{
+    const size_t n = c->j->cols;
+    if (n <= LK_CHUNK)
+        return c->j->k->wsum(c->x, n, c->ref, c->cw);
+    return lk__chunk_tree(n, chunk_wsum, c, lk__acc_add, c->j->split);
+}
+
+static void chunk_grad(void *ctx, size_t lo, size_t hi)
+{
+    const row_ctx *c = ctx;
+    c->j->k->grad(c->g + lo, hi - lo, c->c, c->b, lk__colw_at(c->cw, lo), c->with_e);
+}
+
+/*
+ * Loss (a) and divisor weight (b) of row r; writes its loss and gradient if asked.
+ * Row x (cols floats): x[t] is read first, then the max pass reads the row from
+ * memory; the weighted-sum pass (smoothing, probability targets) and the exp pass
+ * read it again from cache.  With a gradient the exp pass writes exp(x - m) into the
+ * gradient row (which may be x itself) and a last pass scales it in cache:
+ *   g_k = gr * (A p_k - B wt_k),  p_k = exp(x_k - m) / s,
+ * with A, B the factors of the loss' gradient and wt_k its column weights.
+ */
 static lk_acc ce_row(const ce_job *j, size_t r)
 {
     const size_t C = j->cols;
     const float *x = j->x + r * j->ld;
     float *g = j->grad ? j->grad + r * j->ldg : NULL;
-    row_ctx c = { j, x, j->tprob ? j->tprob + r * j->ldt : NULL, 0.0, 0.0 };
     lk_acc out = { 0.0, 0.0 };
     int64_t t = j->kind == CE_PROB ? 0 : j->target[r];
 
@@ -230,24 +202,36 @@ static lk_acc ce_row(const ce_job *j, size_t r)
                 g[k] = 0.0f;
         return out;
     }
-    if (j->kind != CE_NLL) {
-        lk_stats st = lk__row_stats(x, C, j->split);
-        c.m = st.max;
-        c.ls = log(st.sum);
-    }
-    const double one_m_eps = 1.0 - (double)j->eps, eps_c = (double)j->eps / (double)C;
-    double loss, sum_wt = 0.0, wy = 0.0;
+    row_ctx c = { j, x, g, { j->w, NULL, false, 1.0f, 0.0f }, 0.0f, 0.0f, 0.0f, false };
     if (j->kind == CE_PROB) {
-        lk_acc s = lk__tree_sum(C, LK_CHUNK, chunk_prob, &c, j->split);
-        loss = -s.a;
-        sum_wt = s.b;
+        c.cw.t = j->tprob + r * j->ldt;
+        c.cw.smooth = j->eps != 0.0f;
+        c.cw.keep = 1.0f - j->eps;
+        c.cw.add = j->eps / (float)C;
+    }
+    const double xt = j->kind == CE_PROB ? 0.0 : (double)x[t]; /* before g overwrites x */
+    double s = 1.0;
+    if (j->kind != CE_NLL)
+        c.ref = lk__stats_ref(lk__row_max(j->k, x, C, j->split));
+    lk_acc ws = { 0.0, 0.0 }; /* sum wt (x - ref), sum wt */
+    if (j->kind == CE_PROB || j->eps > 0.0f)
+        ws = row_wsum(&c);
+    if (j->kind != CE_NLL) {
+        const float *next = !j->split && r + 1 < j->rows ? x + j->ld : NULL;
+        s = lk__row_expsum(j->k, x, C, c.ref, j->split, g, next);
+    }
+    const double ls = log(s); /* logp_c = (x_c - ref) - ls */
+    const double one_m_eps = 1.0 - (double)j->eps, eps_c = (double)j->eps / (double)C;
+    double loss, wy = 0.0;
+    if (j->kind == CE_PROB) {
+        loss = ls * ws.b - ws.a; /* -sum_c wt_c logp_c */
         out.b = 1.0;
     } else {
         wy = class_w(j, (size_t)t);
-        double logp_t = ((double)x[t] - c.m) - c.ls;
+        double logp_t = (xt - (double)c.ref) - ls;
         loss = one_m_eps * (-wy * logp_t);
         if (j->eps > 0.0f)
-            loss += eps_c * -lk__tree_sum(C, LK_CHUNK, chunk_wlogp, &c, j->split).a;
+            loss += eps_c * (ls * ws.b - ws.a);
         out.b = wy;
     }
     out.a = loss;
@@ -256,13 +240,16 @@ static lk_acc ce_row(const ce_job *j, size_t r)
     if (g) {
         double gr = j->gscale * (j->gout ? (double)j->gout[r] : 1.0);
         if (j->kind == CE_PROB) {
-            write_grad_row(j, &c, g, (float)(gr * sum_wt), (float)gr, true);
+            c.c = (float)(gr * ws.b / s);
+            c.b = (float)gr;
         } else {
-            double a = gr * (one_m_eps * wy + eps_c * j->wsum);
-            float b = (float)(gr * eps_c);
-            write_grad_row(j, &c, g, (float)a, b, j->kind != CE_NLL);
-            g[t] -= (float)(gr * one_m_eps * wy);
+            c.c = (float)(gr * (one_m_eps * wy + eps_c * j->wsum) / s);
+            c.b = (float)(gr * eps_c);
         }
+        c.with_e = j->kind != CE_NLL;
+        lk__for_chunks(C, chunk_grad, &c, j->split);
+        if (j->kind != CE_PROB)
+            g[t] -= (float)(gr * one_m_eps * wy);
     }
     return out;
 }

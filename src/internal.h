@@ -11,6 +11,7 @@
 #define LK_BUILDING_LIBRARY 1
 #include "losskit.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,10 +68,75 @@ static inline bool lk__worth_parallel(size_t rows, size_t cols)
 /* -------------------------------------------------------------- row kernels */
 
 /*
- * Statistics of one row x[0, n): max m and s = sum_j exp(x_j - m), computed over
- * LK_CHUNK-element chunks whose (max, sum) pairs combine by the fixed tree.
- * `parallel` splits the chunks over threads (same bits).  An all -inf row gives
- * m = -inf, s = 0; +inf or NaN give s = NaN.
+ * Per-column weights of a row for the weighted sums and the gradient:
+ *   wt_k = (w ? w[k] : 1) * (t ? t'_k : 1),   t'_k = smooth ? t[k] * keep + add : t[k]
+ * (w: class weights; t: the row's probability targets; keep = 1 - eps, add = eps / C).
+ */
+typedef struct lk_colw {
+    const float *w;
+    const float *t;
+    bool smooth;
+    float keep, add;
+} lk_colw;
+
+/* The smoothed target t' of one target value, in float as PyTorch computes it. */
+static inline float lk__smoothed(const lk_colw *cw, float t)
+{
+    return cw->smooth ? t * cw->keep + cw->add : t;
+}
+
+/* The same weights from column j on. */
+static inline lk_colw lk__colw_at(lk_colw cw, size_t j)
+{
+    if (cw.w)
+        cw.w += j;
+    if (cw.t)
+        cw.t += j;
+    return cw;
+}
+
+/*
+ * Kernels over one stretch x[0, n) of a row (src/rowkernels.c).  ref is the row's
+ * max (or 0 when the max is -inf), so x - ref <= 0 or NaN.  lk__rowk() returns the
+ * portable or the AVX2+FMA set, chosen from the CPU: the same in every build on one
+ * machine.  Callers fetch it once per call and pass it down.
+ */
+typedef struct lk_rowk {
+    /* max of x; NaN entries are ignored (-inf when there is nothing else) */
+    float (*max)(const float *x, size_t n);
+    /* sum_j exp(x_j - ref) in double; writes exp(x_j - ref) to e[j] when e is not
+     * NULL (e may be x); prefetches pf[0, n) when pf is not NULL */
+    double (*expsum)(const float *x, size_t n, float ref, float *e, const float *pf);
+    /* a = sum_k wt_k * (x_k - ref), b = sum_k wt_k, in double */
+    lk_acc (*wsum)(const float *x, size_t n, float ref, lk_colw cw);
+    /* y_k = (x_k - m) - ls (log_softmax; y may be x) */
+    void (*logp)(const float *x, float *y, size_t n, float m, float ls);
+    /* y_k = exp((x_k - m) - ls) evaluated in double (softmax; y may be x) */
+    void (*prob)(const float *x, float *y, size_t n, double m, double ls);
+    /* g_k = c * g_k - b * wt_k when with_e (g holds exp(x - ref)), else 0 - b * wt_k;
+     * b == 0 drops the wt term (the gradient of the cross-entropy family) */
+    void (*grad)(float *g, size_t n, float c, float b, lk_colw cw, bool with_e);
+} lk_rowk;
+
+LK_INTERNAL const lk_rowk *lk__rowk(void);
+
+/*
+ * Chunk helpers for one row of n floats.  lk__chunk_tree: fn over the LK_CHUNK
+ * chunks combined by the fixed tree (lk__tree's arithmetic), on threads when
+ * `parallel`, else on this thread without entering OpenMP (a nested region costs
+ * microseconds per row).  lk__for_chunks: fn over the chunks, no result; serially it
+ * is one call over [0, n).
+ */
+typedef void (*lk_range_fn)(void *ctx, size_t lo, size_t hi);
+LK_INTERNAL lk_acc lk__chunk_tree(size_t n, lk_leaf_fn fn, void *ctx, lk_combine_fn combine,
+                                  bool parallel);
+LK_INTERNAL void lk__for_chunks(size_t n, lk_range_fn fn, void *ctx, bool parallel);
+
+/*
+ * Statistics of one row x[0, n): max m and s = sum_j exp(x_j - m).  m is found
+ * first (exact, any order); s is summed in double per LK_CHUNK chunk and the chunk
+ * sums combine by the fixed tree.  `parallel` splits the chunks over threads (same
+ * bits).  An all -inf row gives m = -inf, s = 0; +inf or NaN give s = NaN.
  */
 typedef struct lk_stats {
     float max;
@@ -78,6 +144,20 @@ typedef struct lk_stats {
 } lk_stats;
 
 LK_INTERNAL lk_stats lk__row_stats(const float *x, size_t n, bool parallel);
+
+/* The two steps of lk__row_stats with the kernels given: the max (exact, in any
+ * order), then sum_j exp(x_j - ref), ref = lk__stats_ref(max), which also writes
+ * exp(x_j - ref) to e[j] when e is not NULL (e may be x: the row is overwritten) and
+ * prefetches pf[0, n) (the next row, or NULL) while it works. */
+LK_INTERNAL float lk__row_max(const lk_rowk *k, const float *x, size_t n, bool parallel);
+LK_INTERNAL double lk__row_expsum(const lk_rowk *k, const float *x, size_t n, float ref,
+                                  bool parallel, float *e, const float *pf);
+
+/* The offset the exponentials are taken from: the max, or 0 when it is -inf. */
+static inline float lk__stats_ref(float max)
+{
+    return max == -INFINITY ? 0.0f : max;
+}
 
 /* The offset subtracted from (x - max) to get logp: log(sum), as a float. */
 static inline float lk__log_sum(lk_stats st)

@@ -1,6 +1,7 @@
 /*
- * softmax.c - row statistics (max and sum of exponentials), log_softmax, softmax
- * and their backward passes.
+ * softmax.c - row statistics (max and sum of exponentials), the chunk helpers,
+ * log_softmax, softmax and their backward passes.  The inner loops are the kernels
+ * of rowkernels.c.
  *
  * Every function here works on `rows` rows of `cols` floats.  Rows are the items
  * of the shape-only partition (lk__tree with LK_ROW_LEAF rows per leaf); a row
@@ -12,48 +13,100 @@
 
 #include <math.h>
 
+/* ------------------------------------------------------------- chunk helpers */
+
+/* The subtree over chunks [first, first + k) of lk__chunk_tree, on this thread:
+ * the same split rule as lk__tree (the first floor(k/2) leaves, then the rest). */
+static lk_acc chunk_subtree(size_t n, size_t first, size_t k, lk_leaf_fn fn, void *ctx,
+                            lk_combine_fn combine)
+{
+    if (k == 1) {
+        size_t lo = first * LK_CHUNK;
+        return fn(ctx, lo, n - lo < LK_CHUNK ? n : lo + LK_CHUNK);
+    }
+    size_t half = k / 2;
+    lk_acc left = chunk_subtree(n, first, half, fn, ctx, combine);
+    lk_acc right = chunk_subtree(n, first + half, k - half, fn, ctx, combine);
+    return combine(left, right);
+}
+
+lk_acc lk__chunk_tree(size_t n, lk_leaf_fn fn, void *ctx, lk_combine_fn combine,
+                      bool parallel)
+{
+    if (parallel) {
+        lk_acc empty = { 0.0, 0.0 }; /* n > 0 here: never returned */
+        return lk__tree(n, LK_CHUNK, fn, ctx, combine, empty, true);
+    }
+    return chunk_subtree(n, 0, (n + LK_CHUNK - 1) / LK_CHUNK, fn, ctx, combine);
+}
+
+void lk__for_chunks(size_t n, lk_range_fn fn, void *ctx, bool parallel)
+{
+    if (!parallel) {
+        fn(ctx, 0, n);
+        return;
+    }
+    long nchunk = (long)((n + LK_CHUNK - 1) / LK_CHUNK);
+#pragma omp parallel for schedule(static)
+    for (long c = 0; c < nchunk; c++) {
+        size_t lo = (size_t)c * LK_CHUNK;
+        fn(ctx, lo, n - lo < LK_CHUNK ? n : lo + LK_CHUNK);
+    }
+}
+
 /* ------------------------------------------------------------ row statistics */
 
-/* (max, sum of exp(x - max)) of one chunk x[lo, hi). */
-static lk_acc chunk_stats(void *ctx, size_t lo, size_t hi)
+typedef struct stats_ctx {
+    const lk_rowk *k;
+    const float *x;
+    float ref;
+    float *e;        /* where exp(x - ref) goes, or NULL */
+    const float *pf; /* prefetched along, or NULL */
+} stats_ctx;
+
+static lk_acc chunk_max(void *ctx, size_t lo, size_t hi)
 {
-    const float *x = ctx;
-    float m = -INFINITY;
-    for (size_t j = lo; j < hi; j++)
-        m = x[j] > m ? x[j] : m;
-    double s = 0.0;
-    if (m == -INFINITY) {
-        /* All entries are -inf (s = 0) or some are NaN (s = NaN). */
-        for (size_t j = lo; j < hi; j++)
-            if (x[j] != -INFINITY)
-                s = NAN;
-    } else {
-        for (size_t j = lo; j < hi; j++)
-            s += (double)expf(x[j] - m);
-    }
-    lk_acc r = { m, s };
+    const stats_ctx *c = ctx;
+    lk_acc r = { c->k->max(c->x + lo, hi - lo), 0.0 };
     return r;
 }
 
-/* Rescales two (max, sum) pairs to the larger max and adds them. */
-static lk_acc stats_combine(lk_acc l, lk_acc r)
+static lk_acc max_combine(lk_acc l, lk_acc r)
 {
-    double m = l.a > r.a ? l.a : r.a;
-    lk_acc out;
-    out.a = m;
-    if (m == -(double)INFINITY)
-        out.b = l.b + r.b;
-    else
-        out.b = l.b * exp(l.a - m) + r.b * exp(r.a - m);
-    return out;
+    return r.a > l.a ? r : l;
+}
+
+static lk_acc chunk_expsum(void *ctx, size_t lo, size_t hi)
+{
+    const stats_ctx *c = ctx;
+    lk_acc r = { c->k->expsum(c->x + lo, hi - lo, c->ref, c->e ? c->e + lo : NULL,
+                              c->pf ? c->pf + lo : NULL), 0.0 };
+    return r;
+}
+
+float lk__row_max(const lk_rowk *k, const float *x, size_t n, bool parallel)
+{
+    if (!parallel)
+        return k->max(x, n);
+    stats_ctx c = { k, x, 0.0f, NULL, NULL };
+    return (float)lk__chunk_tree(n, chunk_max, &c, max_combine, true).a;
+}
+
+double lk__row_expsum(const lk_rowk *k, const float *x, size_t n, float ref, bool parallel,
+                      float *e, const float *pf)
+{
+    if (n <= LK_CHUNK)
+        return k->expsum(x, n, ref, e, pf);
+    stats_ctx c = { k, x, ref, e, pf };
+    return lk__chunk_tree(n, chunk_expsum, &c, lk__acc_add, parallel).a;
 }
 
 lk_stats lk__row_stats(const float *x, size_t n, bool parallel)
 {
-    lk_acc empty = { -INFINITY, 0.0 };
-    lk_acc a = lk__tree(n, LK_CHUNK, chunk_stats, (void *)(uintptr_t)x, stats_combine,
-                        empty, parallel);
-    lk_stats st = { (float)a.a, a.b };
+    const lk_rowk *k = lk__rowk();
+    lk_stats st;
+    st.max = lk__row_max(k, x, n, parallel);
+    st.sum = lk__row_expsum(k, x, n, lk__stats_ref(st.max), parallel, NULL, NULL);
     return st;
 }
 
@@ -80,14 +133,17 @@ static lk_acc chunk_dot(void *ctx, size_t lo, size_t hi)
 
 double lk__row_dot(const float *a, const float *b, size_t n, bool parallel)
 {
+    if (n == 0)
+        return 0.0;
     dot_ctx c = { a, b };
-    return lk__tree_sum(n, LK_CHUNK, chunk_dot, &c, parallel).a;
+    return lk__chunk_tree(n, chunk_dot, &c, lk__acc_add, parallel).a;
 }
 
 /* ------------------------------------------------------------- forward */
 
 typedef struct fwd_ctx {
-    size_t cols;
+    const lk_rowk *k;
+    size_t rows, cols;
     const float *x;
     size_t ldx;
     float *y;
@@ -96,28 +152,39 @@ typedef struct fwd_ctx {
     bool log;   /* log_softmax (true) or softmax */
 } fwd_ctx;
 
+/* One row's write, over columns [lo, hi). */
+typedef struct fwd_row {
+    const fwd_ctx *c;
+    const float *x;
+    float *y;
+    lk_stats st;
+} fwd_row;
+
+static void fwd_write(void *ctx, size_t lo, size_t hi)
+{
+    const fwd_row *w = ctx;
+    const lk_rowk *k = w->c->k;
+    if (w->c->log)
+        k->logp(w->x + lo, w->y + lo, hi - lo, w->st.max, lk__log_sum(w->st));
+    else /* in double: a float exponent would cost |logp| * 2^-24 relative */
+        k->prob(w->x + lo, w->y + lo, hi - lo, (double)w->st.max, log(w->st.sum));
+}
+
+/*
+ * Rows [lo, hi) of x (rows x cols, ld ldx) -> y (ld ldy): per row the stats (one read
+ * of the row from memory, the exp pass from cache while the next row is prefetched),
+ * then y from the row in cache.
+ */
 static lk_acc fwd_rows(void *ctx, size_t lo, size_t hi)
 {
     const fwd_ctx *c = ctx;
-    const size_t n = c->cols;
     for (size_t r = lo; r < hi; r++) {
-        const float *x = c->x + r * c->ldx;
-        float *y = c->y + r * c->ldy;
-        lk_stats st = lk__row_stats(x, n, c->split);
-        const float m = st.max, ls = lk__log_sum(st);
-        const double dm = st.max, dls = log(st.sum);
-        long nchunk = (long)((n + LK_CHUNK - 1) / LK_CHUNK);
-#pragma omp parallel for schedule(static) if (c->split)
-        for (long k = 0; k < nchunk; k++) {
-            size_t j0 = (size_t)k * LK_CHUNK;
-            size_t j1 = j0 + LK_CHUNK < n ? j0 + LK_CHUNK : n;
-            if (c->log)
-                for (size_t j = j0; j < j1; j++)
-                    y[j] = (x[j] - m) - ls;
-            else /* in double: a float exponent would cost |logp| * 2^-24 relative */
-                for (size_t j = j0; j < j1; j++)
-                    y[j] = (float)exp(((double)x[j] - dm) - dls);
-        }
+        fwd_row w = { c, c->x + r * c->ldx, c->y + r * c->ldy, { 0.0f, 0.0 } };
+        const float *next = !c->split && r + 1 < c->rows ? w.x + c->ldx : NULL;
+        w.st.max = lk__row_max(c->k, w.x, c->cols, c->split);
+        w.st.sum = lk__row_expsum(c->k, w.x, c->cols, lk__stats_ref(w.st.max), c->split,
+                                  NULL, next);
+        lk__for_chunks(c->cols, fwd_write, &w, c->split);
     }
     lk_acc zero = { 0.0, 0.0 };
     return zero;
@@ -132,7 +199,7 @@ static lk_status softmax_fwd(size_t rows, size_t cols, const float *x, size_t ld
         (st = lk__check_out_matrix(rows, cols, y, ldy, x, ldx, true)) != LK_OK)
         return st;
     bool split = lk__split_rows(rows, cols);
-    fwd_ctx c = { cols, x, ldx, y, ldy, split, log };
+    fwd_ctx c = { lk__rowk(), rows, cols, x, ldx, y, ldy, split, log };
     (void)lk__tree_sum(rows, LK_ROW_LEAF, fwd_rows, &c,
                        !split && lk__worth_parallel(rows, cols));
     return LK_OK;
@@ -164,28 +231,34 @@ typedef struct bwd_ctx {
     bool log;
 } bwd_ctx;
 
+/* One row's gradient over columns [lo, hi), given s. */
+typedef struct bwd_row {
+    const bwd_ctx *c;
+    const float *y, *gy;
+    float *gx;
+    float s;
+} bwd_row;
+
+static void bwd_write(void *ctx, size_t lo, size_t hi)
+{
+    const bwd_row *w = ctx;
+    if (w->c->log)
+        for (size_t j = lo; j < hi; j++)
+            w->gx[j] = w->gy[j] - expf(w->y[j]) * w->s;
+    else
+        for (size_t j = lo; j < hi; j++)
+            w->gx[j] = w->y[j] * (w->gy[j] - w->s);
+}
+
+/* Rows [lo, hi): s = sum(gy) (log) or sum(gy * y), then gx from y, gy and s. */
 static lk_acc bwd_rows(void *ctx, size_t lo, size_t hi)
 {
     const bwd_ctx *c = ctx;
     const size_t n = c->cols;
     for (size_t r = lo; r < hi; r++) {
-        const float *y = c->y + r * c->ldy;
-        const float *gy = c->gy + r * c->ldgy;
-        float *gx = c->gx + r * c->ldgx;
-        /* log_softmax: sum(gy); softmax: sum(gy * y). */
-        const float s = (float)lk__row_dot(gy, c->log ? NULL : y, n, c->split);
-        long nchunk = (long)((n + LK_CHUNK - 1) / LK_CHUNK);
-#pragma omp parallel for schedule(static) if (c->split)
-        for (long k = 0; k < nchunk; k++) {
-            size_t j0 = (size_t)k * LK_CHUNK;
-            size_t j1 = j0 + LK_CHUNK < n ? j0 + LK_CHUNK : n;
-            if (c->log)
-                for (size_t j = j0; j < j1; j++)
-                    gx[j] = gy[j] - expf(y[j]) * s;
-            else
-                for (size_t j = j0; j < j1; j++)
-                    gx[j] = y[j] * (gy[j] - s);
-        }
+        bwd_row w = { c, c->y + r * c->ldy, c->gy + r * c->ldgy, c->gx + r * c->ldgx, 0.0f };
+        w.s = (float)lk__row_dot(w.gy, c->log ? NULL : w.y, n, c->split);
+        lk__for_chunks(n, bwd_write, &w, c->split);
     }
     lk_acc zero = { 0.0, 0.0 };
     return zero;

@@ -99,11 +99,82 @@ static void rowwise(size_t rows, size_t cols)
     free(t);
 }
 
+/* Every element-wise loss, forward and backward, every reduction. */
+static void elementwise(size_t rows, size_t cols)
+{
+    size_t n = rows * cols;
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *p = malloc(n * sizeof *p);
+    float *w = malloc(n * sizeof *w), *pw = malloc(cols * sizeof *pw);
+    float *out = malloc((n + 1) * sizeof *out), *g = malloc((n + 1) * sizeof *g);
+    float *gout = malloc((n + 1) * sizeof *gout);
+    if (!x || !y || !p || !w || !pw || !out || !g || !gout)
+        exit(2);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = uniform(-6, 6);
+        y[i] = uniform(0, 1);
+        p[i] = uniform(0, 1);
+        w[i] = uniform(0.5f, 2);
+        gout[i] = uniform(-1, 1);
+    }
+    for (size_t c = 0; c < cols; c++)
+        pw[c] = uniform(0.5f, 3);
+    for (int r = 0; r < 4; r++) {
+        lk_reduction red = (lk_reduction)r;
+        size_t no = red == LK_REDUCTION_NONE ? n : 1;
+        if (red != LK_REDUCTION_BATCHMEAN) {
+            CHECK(lk_mse_f32(n, x, y, red, out));
+            mix(out, no * sizeof *out);
+            CHECK(lk_mse_backward_f32(n, x, y, red, gout, g));
+            mix(g, n * sizeof *g);
+            CHECK(lk_l1_f32(n, x, y, red, out));
+            mix(out, no * sizeof *out);
+            CHECK(lk_l1_backward_f32(n, x, y, red, gout, g));
+            mix(g, n * sizeof *g);
+            CHECK(lk_huber_f32(n, x, y, 0.7f, red, out));
+            mix(out, no * sizeof *out);
+            CHECK(lk_huber_backward_f32(n, x, y, 0.7f, red, gout, g));
+            mix(g, n * sizeof *g);
+            CHECK(lk_smooth_l1_f32(n, x, y, 0.4f, red, out));
+            mix(out, no * sizeof *out);
+            CHECK(lk_smooth_l1_backward_f32(n, x, y, 0.4f, red, gout, g));
+            mix(g, n * sizeof *g);
+            for (int clamp = 0; clamp < 2; clamp++) {
+                CHECK(lk_bce_f32(n, p, y, w, (lk_bce_clamp)clamp, red, out));
+                mix(out, no * sizeof *out);
+                CHECK(lk_bce_backward_f32(n, p, y, w, (lk_bce_clamp)clamp, red, gout, g));
+                mix(g, n * sizeof *g);
+            }
+            CHECK(lk_bce_logits_f32(rows, cols, x, y, w, pw, red, out));
+            mix(out, no * sizeof *out);
+            CHECK(lk_bce_logits_backward_f32(rows, cols, x, y, w, pw, red, gout, g));
+            mix(g, n * sizeof *g);
+        }
+        for (int lt = 0; lt < 2; lt++) {
+            const float *t = lt ? x : p;
+            CHECK(lk_kl_div_f32(rows, cols, x, t, lt, red, out));
+            mix(out, no * sizeof *out);
+            CHECK(lk_kl_div_backward_f32(rows, cols, x, t, lt, red, gout, g));
+            mix(g, n * sizeof *g);
+        }
+    }
+    free(x);
+    free(y);
+    free(p);
+    free(w);
+    free(pw);
+    free(out);
+    free(g);
+    free(gout);
+}
+
 int main(void)
 {
     const size_t shapes[][2] = { { 1, 5 }, { 3, 17 }, { 67, 129 }, { 1031, 10 }, { 5, 20000 } };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         rowwise(shapes[i][0], shapes[i][1]);
+    const size_t eshapes[][2] = { { 1, 1 }, { 3, 7 }, { 129, 33 }, { 1000, 1001 } };
+    for (size_t i = 0; i < sizeof eshapes / sizeof eshapes[0]; i++)
+        elementwise(eshapes[i][0], eshapes[i][1]);
     printf("losskit-digest %016llx\n", (unsigned long long)digest);
     return 0;
 }

@@ -222,32 +222,34 @@ const lkr_fn lkr_fns[] = {
     { "lk_cross_entropy_prob_fused_f32", run_ce_prob_fused, LKR_ROWWISE,
       B(X) | B(Y) | B(W) | B(OUT) | B(GRAD), B(W),
       LKR_CE_OPTS | LKR_Y_MATRIX | LKR_IP_GRAD_X | LKR_X_WRITTEN },
-    { "lk_mse_f32", run_mse, LKR_ELEM, B(X) | B(Y) | B(OUT), 0, LKR_RED },
+    { "lk_mse_f32", run_mse, LKR_ELEM, B(X) | B(Y) | B(OUT), 0, LKR_RED | LKR_IP_OUT },
     { "lk_mse_backward_f32", run_mse_bwd, LKR_ELEM, B(X) | B(Y) | B(GOUT) | B(GRAD),
       B(GOUT), LKR_RED | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
-    { "lk_l1_f32", run_l1, LKR_ELEM, B(X) | B(Y) | B(OUT), 0, LKR_RED },
+    { "lk_l1_f32", run_l1, LKR_ELEM, B(X) | B(Y) | B(OUT), 0, LKR_RED | LKR_IP_OUT },
     { "lk_l1_backward_f32", run_l1_bwd, LKR_ELEM, B(X) | B(Y) | B(GOUT) | B(GRAD), B(GOUT),
       LKR_RED | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
-    { "lk_huber_f32", run_huber, LKR_ELEM, B(X) | B(Y) | B(OUT), 0, LKR_RED | LKR_DELTA },
+    { "lk_huber_f32", run_huber, LKR_ELEM, B(X) | B(Y) | B(OUT), 0,
+      LKR_RED | LKR_DELTA | LKR_IP_OUT },
     { "lk_huber_backward_f32", run_huber_bwd, LKR_ELEM, B(X) | B(Y) | B(GOUT) | B(GRAD),
       B(GOUT), LKR_RED | LKR_DELTA | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
     { "lk_smooth_l1_f32", run_smooth_l1, LKR_ELEM, B(X) | B(Y) | B(OUT), 0,
-      LKR_RED | LKR_BETA },
+      LKR_RED | LKR_BETA | LKR_IP_OUT },
     { "lk_smooth_l1_backward_f32", run_smooth_l1_bwd, LKR_ELEM,
       B(X) | B(Y) | B(GOUT) | B(GRAD), B(GOUT),
       LKR_RED | LKR_BETA | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
     { "lk_bce_f32", run_bce, LKR_ELEM, B(X) | B(Y) | B(W) | B(OUT), B(W),
-      LKR_RED | LKR_CLAMP | LKR_PROB },
+      LKR_RED | LKR_CLAMP | LKR_PROB | LKR_IP_OUT },
     { "lk_bce_backward_f32", run_bce_bwd, LKR_ELEM, B(X) | B(Y) | B(W) | B(GOUT) | B(GRAD),
-      B(W) | B(GOUT), LKR_RED | LKR_CLAMP | LKR_PROB },
+      B(W) | B(GOUT), LKR_RED | LKR_CLAMP | LKR_PROB | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
     { "lk_bce_logits_f32", run_bce_logits, LKR_MATRIX, B(X) | B(Y) | B(W) | B(PW) | B(OUT),
-      B(W) | B(PW), LKR_RED },
+      B(W) | B(PW), LKR_RED | LKR_IP_OUT },
     { "lk_bce_logits_backward_f32", run_bce_logits_bwd, LKR_MATRIX,
-      B(X) | B(Y) | B(W) | B(PW) | B(GOUT) | B(GRAD), B(W) | B(PW) | B(GOUT), LKR_RED },
+      B(X) | B(Y) | B(W) | B(PW) | B(GOUT) | B(GRAD), B(W) | B(PW) | B(GOUT),
+      LKR_RED | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
     { "lk_kl_div_f32", run_kl, LKR_MATRIX, B(X) | B(Y) | B(OUT), 0,
-      LKR_RED | LKR_LOGT | LKR_BATCHMEAN },
+      LKR_RED | LKR_LOGT | LKR_BATCHMEAN | LKR_IP_OUT },
     { "lk_kl_div_backward_f32", run_kl_bwd, LKR_MATRIX, B(X) | B(Y) | B(GOUT) | B(GRAD),
-      B(GOUT), LKR_RED | LKR_LOGT | LKR_BATCHMEAN },
+      B(GOUT), LKR_RED | LKR_LOGT | LKR_BATCHMEAN | LKR_IP_GRAD_X | LKR_IP_GRAD_Y },
 };
 
 const size_t lkr_nfns = sizeof lkr_fns / sizeof lkr_fns[0];
@@ -331,10 +333,28 @@ u128 lkr_count(const lkr_fn *f, const lkr_call *c, lkr_role r)
 
 bool lkr_overflows(const lkr_fn *f, const lkr_call *c)
 {
-    for (int r = 0; r < LKR_NROLES; r++)
+    for (int r = 0; r < LKR_NROLES; r++) {
+        if (c->buf[r] == NULL)
+            continue; /* absent (optional) buffers have no size */
+        if (r == LKR_W && (f->flags & LKR_CE_OPTS) && c->opts_null)
+            continue; /* class weights travel in the options */
         if (lkr_count(f, c, (lkr_role)r) * lkr_elem_size(f, (lkr_role)r) > (u128)SIZE_MAX)
             return true;
+    }
     return false;
+}
+
+bool lkr_in_place_ok(const lkr_fn *f, const lkr_call *c, lkr_role o, lkr_role i)
+{
+    unsigned fl = f->flags;
+    bool flag = (o == LKR_OUT && i == LKR_X && (fl & LKR_IP_OUT_X)) ||
+                (o == LKR_OUT && i == LKR_Y && (fl & LKR_IP_OUT_Y)) ||
+                (o == LKR_GRAD && i == LKR_X && (fl & LKR_IP_GRAD_X)) ||
+                (o == LKR_GRAD && i == LKR_Y && (fl & LKR_IP_GRAD_Y));
+    if (!flag || lkr_count(f, c, o) != lkr_count(f, c, i))
+        return false;
+    /* Matrices: the same leading dimension too. */
+    return !lkr_is_matrix(f, o) || !lkr_is_matrix(f, i) || c->ld[o] == c->ld[i];
 }
 
 const char *lkr_role_name(lkr_role r)

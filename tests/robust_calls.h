@@ -57,11 +57,12 @@ typedef enum lkr_kind {
 #define LKR_PROB       0x0080u /* X and Y must be probabilities in [0, 1] */
 #define LKR_OUT_MATRIX 0x0100u /* OUT is a rows x cols matrix with its own ld */
 #define LKR_Y_MATRIX   0x0200u /* Y is a rows x cols matrix with its own ld */
-#define LKR_IP_OUT_Y   0x0400u /* OUT may be Y itself (same ld): in place */
-#define LKR_IP_OUT_X   0x0800u /* OUT may be X itself (same ld): in place */
+#define LKR_IP_OUT_Y   0x0400u /* OUT may be Y itself (same ld / same count): in place */
+#define LKR_IP_OUT_X   0x0800u /* OUT may be X itself (same ld / same count): in place */
 #define LKR_IP_GRAD_X  0x1000u /* GRAD may be X itself (same ld, or same vector) */
 #define LKR_IP_GRAD_Y  0x2000u /* GRAD may be Y itself */
 #define LKR_X_WRITTEN  0x4000u /* X is not const (fused calls: written when GRAD == X) */
+#define LKR_IP_OUT     (LKR_IP_OUT_X | LKR_IP_OUT_Y) /* element-wise forward, NONE */
 
 typedef struct lkr_call {
     size_t rows, cols;          /* ELEM and SUM kinds: n = rows, cols unused */
@@ -100,11 +101,18 @@ size_t lkr_elem_size(const lkr_fn *f, lkr_role r);
  */
 unsigned __int128 lkr_count(const lkr_fn *f, const lkr_call *c, lkr_role r);
 
-/* Whether any buffer the function takes has a byte count that overflows size_t. */
+/* Whether any buffer passed (non-NULL in c->buf) has a byte count that overflows size_t. */
 bool lkr_overflows(const lkr_fn *f, const lkr_call *c);
 
 /* Whether a role is a matrix with its own leading dimension for this function. */
 bool lkr_is_matrix(const lkr_fn *f, lkr_role r);
+
+/*
+ * Whether output o may be exactly input i in this call (same pointer): the function
+ * documents it in place, the two span the same number of elements (a loss output
+ * only under NONE), and matrices have the same leading dimension.
+ */
+bool lkr_in_place_ok(const lkr_fn *f, const lkr_call *c, lkr_role o, lkr_role i);
 
 /* Role names for messages. */
 const char *lkr_role_name(lkr_role r);

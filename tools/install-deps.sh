@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs what building and testing losskit needs on Debian 12 (run as root).
-# With "--all", also what the benchmarks, examples' charts and robustness checks use.
+# "demo" adds gnuplot for the examples' loss curves; "--all" adds what the
+# benchmarks and the robustness checks (sanitizers, fuzzing, valgrind) use.
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config check"
-if [ "${1:-}" = "--all" ]; then
+if [ "${1:-}" = "demo" ]; then
+    pkgs="$pkgs gnuplot-nox"
+elif [ "${1:-}" = "--all" ]; then
     pkgs="$pkgs gnuplot-nox clang libclang-rt-14-dev valgrind libdnnl-dev libsleef-dev python3-numpy python3-torch"
 fi
 missing=""

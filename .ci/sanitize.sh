@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# .ci/sanitize.sh [SRCDIR] - the whole `make check` in a separate build made with
+# AddressSanitizer (leak checking on) and UndefinedBehaviorSanitizer, every report
+# fatal.  Exits non-zero on any test failure or sanitizer report.
+#
+#   SAN_CC   compiler (default clang; gcc works too)
+#
+# Installs nothing.  Needs (Debian): clang libclang-rt-14-dev libomp-dev check
+# autoconf automake libtool pkg-config make git (with SAN_CC=gcc: gcc and
+# libgomp instead of clang, libclang-rt-14-dev and libomp-dev).
+set -euo pipefail
+
+src=$(cd "${1:-$(dirname "$0")/..}" && pwd)
+cc=${SAN_CC:-clang}
+work=$(mktemp -d "${TMPDIR:-/tmp}/lk-san.XXXXXX")
+ok=0
+trap '[ "$ok" = 1 ] && rm -rf "$work" || echo "sanitize: build kept: $work/build" >&2' EXIT
+
+# The tree to configure.  A tree configured in place cannot also be configured out
+# of tree, so then build from a copy of the files git knows (committed or not).
+lk_tree() {
+    if [ -f "$src/config.status" ]; then
+        git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || {
+            echo "sanitize: $src is configured in place and is not a git checkout;" \
+                "run 'make distclean' there first" >&2
+            return 1
+        }
+        mkdir -p "$work/tree"
+        (cd "$src" && git ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+            xargs -0 cp --parents -t "$work/tree")
+        (cd "$work/tree" && autoreconf -fi >"$work/autoreconf.log" 2>&1) || {
+            cat "$work/autoreconf.log" >&2
+            return 1
+        }
+        tree=$work/tree
+    else
+        [ -x "$src/configure" ] || (cd "$src" && autoreconf -fi)
+        tree=$src
+    fi
+}
+lk_tree
+
+san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g -O1"
+echo "sanitize: $cc $san"
+mkdir -p "$work/build"
+cd "$work/build"
+"$tree/configure" -q --disable-shared CC="$cc" CFLAGS="$san" LDFLAGS="$san"
+
+export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+# Idle OpenMP threads sleep instead of spinning: the machine may have few cores.
+export OMP_WAIT_POLICY=passive
+if ! make -j2 check >"$work/check.log" 2>&1; then
+    tail -n 30 "$work/check.log" >&2
+    for log in $(find . -name '*.log' ! -name test-suite.log ! -name config.log); do
+        if grep -q -E 'FAIL|ERROR|runtime error|Sanitizer' "$log"; then
+            echo "---- $log" >&2
+            tail -n 60 "$log" >&2
+        fi
+    done
+    echo "sanitize: FAILED" >&2
+    exit 1
+fi
+# Belt and braces: no report may hide in a log of a test that passed.
+if grep -l -E 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' \
+    $(find . -name '*.log' ! -name config.log) >"$work/reports" 2>/dev/null; then
+    echo "sanitize: sanitizer reports in:" >&2
+    cat "$work/reports" >&2
+    exit 1
+fi
+grep -E '^# (TOTAL|PASS|FAIL|XFAIL|ERROR|SKIP)' "$work/check.log" | sed 's/^/sanitize: /'
+echo "sanitize: make check passed with $cc, ASan + UBSan, no report"
+ok=1
