@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 {
     ex_options opt = ex_parse_options(argc, argv,
         "digits: a 64-64-10 network on the 8x8 digits with lk_cross_entropy_fused_f32");
-    const int epochs = opt.epochs ? opt.epochs : 80;
+    const int epochs = opt.epochs ? opt.epochs : 60;
     const float lr = 0.3f, momentum = 0.9f;
 
     size_t n;

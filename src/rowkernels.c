@@ -137,27 +137,34 @@ LK_AVX2 static inline double hsum_pd(__m256d v)
 }
 
 /*
- * exp(d) of 8 floats, for d <= 0 (d = x - max), -inf and NaN.
+ * exp(x - ref) of 8 floats, for x <= ref (ref the row max), -inf and NaN.
+ *   d = x - ref is rounded, which would cost up to |d| / 2 ULP in the result; its
+ *   rounding error dlo is recovered exactly (Knuth's TwoSum) and added to the
+ *   reduced argument, so the argument is x - ref to within 2^-48 relative.
  *   d = k ln2 + r, |r| <= ln2 / 2: k by rounding d log2(e) (added to a magic number
  *   whose low mantissa bits then hold k + 127, the biased exponent of 2^k); r by two
- *   FMAs with ln2 split so that k * ln2_hi is exact; exp(r) = 1 + r + r^2 q(r)
- *   with q of degree 4 (minimax for relative error on [-ln2/2, ln2/2], error 3e-9)
- *   evaluated in Estrin form to keep the dependency chain short; the result is
- *   2^k + 2^k (r + r^2 q), one FMA.
- * Accuracy, checked against exp in double at every float in [-87.3, 0]: at most
- * 1.02 ULP, mean 0.06 ULP; exp(0) = 1 exactly.  d is clamped at -88, where 2^k is
- * 0: below about -87.7 the result is 0 where expf gives a subnormal (< 2^-126).
- * -inf gives 0, NaN gives NaN (the clamp keeps NaN: max returns its second operand).
- * 13 vector operations, 10 of them FMA or multiply.
+ *   FMAs with ln2 split so that k * ln2_hi is exact, plus dlo; exp(r) = 1 + r +
+ *   r^2 q(r) with q of degree 4 (minimax for relative error on [-ln2/2, ln2/2],
+ *   error 3e-9) evaluated in Estrin form to keep the dependency chain short; the
+ *   result is 2^k + 2^k (r + r^2 q), one FMA.
+ * Accuracy, checked against exp in double of every float argument in [-87.3, 0]:
+ * at most 1.02 ULP, mean 0.06 ULP; exp(0) = 1 exactly.  d is clamped at -88, where
+ * 2^k is 0 (dlo is dropped there): below about -87.7 the result is 0 where expf
+ * gives a subnormal (< 2^-126).  -inf gives 0, NaN gives NaN (the clamp keeps NaN:
+ * max returns its second operand).
  */
-LK_AVX2 static inline __m256 lk_exp8(__m256 d)
+LK_AVX2 static inline __m256 lk_exp8(__m256 x, __m256 ref)
 {
-    const __m256 magic = _mm256_set1_ps(0x1.8p23f + 127.0f);
-    d = _mm256_max_ps(_mm256_set1_ps(-88.0f), d);
+    const __m256 magic = _mm256_set1_ps(0x1.8p23f + 127.0f), lo = _mm256_set1_ps(-88.0f);
+    __m256 d = _mm256_sub_ps(x, ref);
+    __m256 t = _mm256_sub_ps(d, x); /* TwoSum(x, -ref): d + dlo == x - ref exactly */
+    __m256 dlo = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_sub_ps(d, t)), _mm256_add_ps(ref, t));
+    dlo = _mm256_and_ps(dlo, _mm256_cmp_ps(d, lo, _CMP_GE_OQ)); /* 0 for -inf, NaN, < -88 */
+    d = _mm256_max_ps(lo, d);
     __m256 kk = _mm256_fmadd_ps(d, _mm256_set1_ps(0x1.715476p+0f), magic);
     __m256 k = _mm256_sub_ps(kk, magic);
     __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0x1.62e4p-1f), d);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0x1.7f7d1cp-20f), r);
+    r = _mm256_add_ps(_mm256_fnmadd_ps(k, _mm256_set1_ps(0x1.7f7d1cp-20f), r), dlo);
     __m256 r2 = _mm256_mul_ps(r, r);
     __m256 q01 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555492p-3f), r,
                                  _mm256_set1_ps(0x1.fffffcp-2f));
@@ -215,8 +222,8 @@ LK_AVX2 static double expsum_avx2(const float *x, size_t n, float ref, float *e,
         for (; j + 16 <= len; j += 16) {
             if (pf)
                 _mm_prefetch((const char *)(pf + b + j), _MM_HINT_T1);
-            __m256 e0 = lk_exp8(_mm256_sub_ps(_mm256_loadu_ps(xb + j), r));
-            __m256 e1 = lk_exp8(_mm256_sub_ps(_mm256_loadu_ps(xb + j + 8), r));
+            __m256 e0 = lk_exp8(_mm256_loadu_ps(xb + j), r);
+            __m256 e1 = lk_exp8(_mm256_loadu_ps(xb + j + 8), r);
             _mm256_storeu_ps(d + j, e0);
             _mm256_storeu_ps(d + j + 8, e1);
         }
@@ -224,7 +231,7 @@ LK_AVX2 static double expsum_avx2(const float *x, size_t n, float ref, float *e,
             __m256i m = lane_mask(len - j);
             __m256 v = _mm256_blendv_ps(ninf, _mm256_maskload_ps(xb + j, m),
                                         _mm256_castsi256_ps(m));
-            _mm256_maskstore_ps(d + j, m, lk_exp8(_mm256_sub_ps(v, r)));
+            _mm256_maskstore_ps(d + j, m, lk_exp8(v, r));
         }
         j = 0;
         for (; j + 16 <= len; j += 16) {
