@@ -9,6 +9,7 @@
 #
 #   VG_TESTS  space-separated test programs to run instead of all (e.g.
 #             "tests/test_golden_ce tests/test_binary")
+#   LK_CONFIGURE_FLAGS  extra configure arguments (e.g. --disable-simd, --disable-openmp)
 #
 # Installs nothing.  Needs (Debian): valgrind gcc check autoconf automake libtool
 # pkg-config make git.
@@ -46,7 +47,7 @@ lk_tree
 
 mkdir -p "$work/build"
 cd "$work/build"
-"$tree/configure" -q --disable-shared CC="${CC:-gcc}" CFLAGS="-g -O2"
+"$tree/configure" -q --disable-shared ${LK_CONFIGURE_FLAGS:-} CC="${CC:-gcc}" CFLAGS="-g -O2"
 make -s -j2 check TESTS= >"$work/build.log" 2>&1 || {
     tail -n 40 "$work/build.log" >&2
     exit 1

@@ -50,11 +50,13 @@ lk_status lk__check_matrix(size_t rows, size_t cols, size_t ld, const void *p,
         return LK_ERR_SIZE;
     if (ld < cols)
         return LK_ERR_STRIDE;
-    if (rows == 0)
-        return LK_OK;
-    /* (rows - 1) * ld + cols elements, times elem_size bytes, must fit in size_t. */
+    /* (rows - 1) * ld + cols elements, times elem_size bytes, must fit in size_t;
+     * a row's byte count must fit even when there are no rows (per-class vectors
+     * of `cols` entries are sized by it). */
     size_t max_elems = SIZE_MAX / elem_size;
-    if (cols > max_elems || rows - 1 > (max_elems - cols) / ld)
+    if (cols > max_elems)
+        return LK_ERR_SIZE;
+    if (rows > 1 && rows - 1 > (max_elems - cols) / ld)
         return LK_ERR_SIZE;
     return LK_OK;
 }

@@ -31,6 +31,7 @@ typedef struct ce_job {
     lk_reduction reduction;
     const float *w;         /* class weights or NULL */
     double wsum;            /* sum of class weights (cols when unweighted) */
+    double one_m_eps, eps_c; /* 1 - eps and eps / cols, in double */
     float eps;              /* label smoothing */
     int64_t ignore;
     float *row_loss;        /* rows floats (NONE), or NULL */
@@ -38,7 +39,7 @@ typedef struct ce_job {
     size_t ldg;
     const float *gout;      /* incoming gradient per row (NONE), or NULL */
     double gscale;          /* factor for every gradient row (SUM/MEAN) */
-    bool split;             /* split rows into chunks over threads */
+    bool split;             /* each row's chunks on threads (set by lk__run_rows) */
 } ce_job;
 
 static inline float class_w(const ce_job *j, size_t c)
@@ -69,6 +70,8 @@ static lk_status read_options(const lk_ce_options *opts, size_t cols, ce_job *j)
     j->reduction = o.reduction;
     j->w = o.class_weight;
     j->eps = o.label_smoothing;
+    j->one_m_eps = 1.0 - (double)o.label_smoothing;
+    j->eps_c = (double)o.label_smoothing / (double)cols;
     j->ignore = o.ignore_index;
     j->wsum = o.class_weight ? lk__row_dot(o.class_weight, NULL, cols, false) : (double)cols;
     return LK_OK;
@@ -94,7 +97,7 @@ static lk_status check_common(ce_job *j, ce_kind kind, size_t rows, size_t cols,
     j->ldg = 0;
     j->gout = NULL;
     j->gscale = 1.0;
-    j->split = lk__split_rows(rows, cols);
+    j->split = false; /* set by lk__run_rows */
     if ((st = lk__check_matrix(rows, cols, ld, x, sizeof *x)) != LK_OK)
         return st;
     if (kind == CE_PROB) {
@@ -218,10 +221,10 @@ static lk_acc ce_row(const ce_job *j, size_t r)
         ws = row_wsum(&c);
     if (j->kind != CE_NLL) {
         const float *next = !j->split && r + 1 < j->rows ? x + j->ld : NULL;
-        s = lk__row_expsum(j->k, x, C, c.ref, j->split, g, next);
+        s = lk__row_expsum(j->k, x, C, c.ref, j->split, g, next, false);
     }
     const double ls = log(s); /* logp_c = (x_c - ref) - ls */
-    const double one_m_eps = 1.0 - (double)j->eps, eps_c = (double)j->eps / (double)C;
+    const double one_m_eps = j->one_m_eps, eps_c = j->eps_c;
     double loss, wy = 0.0;
     if (j->kind == CE_PROB) {
         loss = ls * ws.b - ws.a; /* -sum_c wt_c logp_c */
@@ -282,10 +285,9 @@ static lk_acc ce_weights(void *ctx, size_t lo, size_t hi)
     return s;
 }
 
-static lk_acc run(const ce_job *j, lk_leaf_fn fn)
+static lk_acc run(ce_job *j, lk_leaf_fn fn)
 {
-    return lk__tree_sum(j->rows, LK_ROW_LEAF, fn, (void *)(uintptr_t)j,
-                        !j->split && lk__worth_parallel(j->rows, j->cols));
+    return lk__run_rows(j->rows, j->cols, fn, j, &j->split);
 }
 
 /* The reduced loss from the tree's (loss sum, weight sum). */

@@ -105,12 +105,16 @@ typedef struct lk_rowk {
     /* max of x; NaN entries are ignored (-inf when there is nothing else) */
     float (*max)(const float *x, size_t n);
     /* sum_j exp(x_j - ref) in double; writes exp(x_j - ref) to e[j] when e is not
-     * NULL (e may be x); prefetches pf[0, n) when pf is not NULL */
-    double (*expsum)(const float *x, size_t n, float ref, float *e, const float *pf);
+     * NULL (e may be x); prefetches pf[0, n) when pf is not NULL.  exact: the
+     * argument x_j - ref is taken without its float rounding (costs ~25% more;
+     * log_softmax and softmax need it for their few-ULP results, the losses do not) */
+    double (*expsum)(const float *x, size_t n, float ref, float *e, const float *pf,
+                     bool exact);
     /* a = sum_k wt_k * (x_k - ref), b = sum_k wt_k, in double */
     lk_acc (*wsum)(const float *x, size_t n, float ref, lk_colw cw);
-    /* y_k = (x_k - m) - ls (log_softmax; y may be x) */
-    void (*logp)(const float *x, float *y, size_t n, float m, float ls);
+    /* y_k = (x_k - m) - ls (log_softmax; y may be x); stream: y is not wanted in
+     * cache (non-temporal stores; for outputs far larger than the cache) */
+    void (*logp)(const float *x, float *y, size_t n, float m, float ls, bool stream);
     /* y_k = exp((x_k - m) - ls) evaluated in double (softmax; y may be x) */
     void (*prob)(const float *x, float *y, size_t n, double m, double ls);
     /* g_k = c * g_k - b * wt_k when with_e (g holds exp(x - ref)), else 0 - b * wt_k;
@@ -119,6 +123,26 @@ typedef struct lk_rowk {
 } lk_rowk;
 
 LK_INTERNAL const lk_rowk *lk__rowk(void);
+
+/*
+ * lk__tree when `parallel`; otherwise the same tree evaluated on this thread without
+ * entering OpenMP: an inactive region costs about a microsecond, and it would make
+ * the regions of split rows nested ones, for which libgomp starts new threads.
+ */
+LK_INTERNAL lk_acc lk__tree_maybe(size_t n, size_t leaf, lk_leaf_fn fn, void *ctx,
+                                  lk_combine_fn combine, lk_acc empty, bool parallel);
+
+/*
+ * Runs fn over rows [0, rows) of a rows x cols row-wise call and sums its results by
+ * the fixed row tree (LK_ROW_LEAF rows per leaf; fn's result for [lo, hi) must be
+ * the sum of its rows' results in order from 0, as every row function here is).
+ * Rows are shared by the threads; few long rows (lk__split_rows) run whole on
+ * threads when they divide well among them, else one after the other with their
+ * chunks on threads: *chunks says which to fn (set before any call).  The results
+ * are the same bits either way, whatever the thread count.
+ */
+LK_INTERNAL lk_acc lk__run_rows(size_t rows, size_t cols, lk_leaf_fn fn, void *ctx,
+                                bool *chunks);
 
 /*
  * Chunk helpers for one row of n floats.  lk__chunk_tree: fn over the LK_CHUNK
@@ -134,9 +158,10 @@ LK_INTERNAL void lk__for_chunks(size_t n, lk_range_fn fn, void *ctx, bool parall
 
 /*
  * Statistics of one row x[0, n): max m and s = sum_j exp(x_j - m).  m is found
- * first (exact, any order); s is summed in double per LK_CHUNK chunk and the chunk
- * sums combine by the fixed tree.  `parallel` splits the chunks over threads (same
- * bits).  An all -inf row gives m = -inf, s = 0; +inf or NaN give s = NaN.
+ * first (exact, any order); s is summed in double per LK_CHUNK chunk (with exact exp
+ * arguments) and the chunk sums combine by the fixed tree.  `parallel` splits the
+ * chunks over threads (same bits).  An all -inf row gives m = -inf, s = 0; +inf or
+ * NaN give s = NaN.
  */
 typedef struct lk_stats {
     float max;
@@ -151,7 +176,7 @@ LK_INTERNAL lk_stats lk__row_stats(const float *x, size_t n, bool parallel);
  * prefetches pf[0, n) (the next row, or NULL) while it works. */
 LK_INTERNAL float lk__row_max(const lk_rowk *k, const float *x, size_t n, bool parallel);
 LK_INTERNAL double lk__row_expsum(const lk_rowk *k, const float *x, size_t n, float ref,
-                                  bool parallel, float *e, const float *pf);
+                                  bool parallel, float *e, const float *pf, bool exact);
 
 /* The offset the exponentials are taken from: the max, or 0 when it is -inf. */
 static inline float lk__stats_ref(float max)
@@ -167,6 +192,17 @@ static inline float lk__log_sum(lk_stats st)
 
 /* sum_j a[j] * b[j] (b NULL: sum_j a[j]) in double over the fixed chunk tree. */
 LK_INTERNAL double lk__row_dot(const float *a, const float *b, size_t n, bool parallel);
+
+/*
+ * Whether a rows x cols float output is written with non-temporal stores: when it is
+ * several times the size of a last-level cache (32 MiB on the target), where keeping
+ * it would only evict the input; the reads-for-ownership are then saved.
+ */
+#define LK_STREAM_MIN_BYTES ((size_t)128 << 20)
+static inline bool lk__stream_out(size_t rows, size_t cols)
+{
+    return rows * cols >= LK_STREAM_MIN_BYTES / sizeof(float);
+}
 
 /* Whether a row of this length is split over threads when rows are too few. */
 static inline bool lk__split_rows(size_t rows, size_t cols)

@@ -12,12 +12,13 @@
  * element goes to depends only on its index (never on alignment or threads); tails
  * use masked loads, so a given n always means the same arithmetic.
  *
- * exp: the AVX2 kernels use the inline polynomial lk_exp8 below rather than SLEEF's
- * Sleef_expf8_u10avx2.  Measured on the target machine (AMD EPYC, 2 cores), summing
- * exp over a 4096-float chunk from L1 costs 10 cycles per 8 floats with lk_exp8 and
- * 18 with the SLEEF call (the call cannot be inlined and its long Horner chain keeps
- * few vectors in flight); see the comment above lk_exp8.  SLEEF, when configure finds
- * it, provides the double-precision exp of softmax (Sleef_expd4_u10avx2, 1 ULP).
+ * exp: the AVX2 kernels use the inline polynomial of exp_reduce / exp_finish below,
+ * not SLEEF's Sleef_expf8_u10avx2 (1.0 ULP).  Measured on the target machine (AMD
+ * EPYC, AVX2 path), the exp-sum kernel over 4096 floats in L1 costs 8 to 10 cycles
+ * per 8 floats with the inline polynomial (1.02 ULP) and 19 to 22 with the SLEEF
+ * call: the call cannot be inlined or interleaved, and its long Horner chain keeps
+ * few vectors in flight.  SLEEF, when configure finds it, gives softmax its vector
+ * double-precision exp (Sleef_expd4_u10avx2); without it softmax's exp is scalar.
  */
 #include "internal.h"
 
@@ -34,13 +35,20 @@ static float max_c(const float *x, size_t n)
     return m;
 }
 
-/* Sum of exp(x_j - ref) in double; writes the exponentials to e when non-NULL. */
-static double expsum_c(const float *x, size_t n, float ref, float *e, const float *pf)
+/*
+ * Sum of exp(x_j - ref) in double; writes the exponentials to e when non-NULL.
+ * exact: the rounding error of x_j - ref is added back as exp(d) * (1 + dlo).
+ */
+static double expsum_c(const float *x, size_t n, float ref, float *e, const float *pf,
+                       bool exact)
 {
     (void)pf;
     double s = 0.0;
     for (size_t j = 0; j < n; j++) {
-        float v = expf(x[j] - ref);
+        float d = x[j] - ref;
+        float v = expf(d);
+        if (exact && v > 0.0f) /* finite d: dlo is exact in double, then rounded */
+            v += v * (float)(((double)x[j] - (double)ref) - (double)d);
         if (e)
             e[j] = v;
         s += (double)v;
@@ -70,9 +78,10 @@ static lk_acc wsum_c(const float *x, size_t n, float ref, lk_colw cw)
     return r;
 }
 
-/* y_k = (x_k - m) - ls. */
-static void logp_c(const float *x, float *y, size_t n, float m, float ls)
+/* y_k = (x_k - m) - ls (stream is a hint for the vector kernel). */
+static void logp_c(const float *x, float *y, size_t n, float m, float ls, bool stream)
 {
+    (void)stream;
     for (size_t k = 0; k < n; k++)
         y[k] = (x[k] - m) - ls;
 }
@@ -110,8 +119,9 @@ static const lk_rowk rowk_c = { max_c, expsum_c, wsum_c, logp_c, prob_c, grad_c 
 #ifdef HAVE_SLEEF
 #include <sleef.h>
 /* sleef.h declares its AVX2 functions only when __AVX__ is defined at inclusion,
- * which it is not here (only these functions are compiled for AVX2). */
-extern __m256d Sleef_expd4_u10avx2(__m256d);
+ * which it is not here (only these functions are compiled for AVX2); the target
+ * attribute tells the compiler that the call passes vectors in AVX registers. */
+LK_AVX2 extern __m256d Sleef_expd4_u10avx2(__m256d);
 #endif
 
 /* Lanes [0, r) of 8 set (r <= 8), as an integer mask. */
@@ -128,6 +138,16 @@ LK_AVX2 static inline __m256 load_part(const float *p, size_t r, __m256 fill)
     return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
 }
 
+/* Stores lanes [0, r) of v to p (r <= 8).  Not a masked store: AMD executes those
+ * slowly, and a load of the data right after one stalls. */
+LK_AVX2 static inline void store_part(float *p, size_t r, __m256 v)
+{
+    float t[8];
+    _mm256_storeu_ps(t, v);
+    for (size_t i = 0; i < r; i++)
+        p[i] = t[i];
+}
+
 /* Sum of the 4 lanes, in a fixed order. */
 LK_AVX2 static inline double hsum_pd(__m256d v)
 {
@@ -137,35 +157,52 @@ LK_AVX2 static inline double hsum_pd(__m256d v)
 }
 
 /*
- * exp(x - ref) of 8 floats, for x <= ref (ref the row max), -inf and NaN.
- *   d = x - ref is rounded, which would cost up to |d| / 2 ULP in the result; its
- *   rounding error dlo is recovered exactly (Knuth's TwoSum) and added to the
- *   reduced argument, so the argument is x - ref to within 2^-48 relative.
+ * exp(x - ref) of 8 floats, for x <= ref (ref the row max), -inf and NaN, in two
+ * halves (exp_reduce, exp_finish) so that a loop can overlap them across iterations.
+ *   d = x - ref, rounded.  With `exact`, its rounding error dlo (which would cost up
+ *   to |d| / 2 ULP in the result) is recovered by Knuth's TwoSum and added to the
+ *   reduced argument: the argument is then x - ref to within 2^-48 relative.
  *   d = k ln2 + r, |r| <= ln2 / 2: k by rounding d log2(e) (added to a magic number
  *   whose low mantissa bits then hold k + 127, the biased exponent of 2^k); r by two
- *   FMAs with ln2 split so that k * ln2_hi is exact, plus dlo; exp(r) = 1 + r +
+ *   FMAs with ln2 split so that k * ln2_hi is exact (plus dlo); exp(r) = 1 + r +
  *   r^2 q(r) with q of degree 4 (minimax for relative error on [-ln2/2, ln2/2],
- *   error 3e-9) evaluated in Estrin form to keep the dependency chain short; the
- *   result is 2^k + 2^k (r + r^2 q), one FMA.
- * Accuracy, checked against exp in double of every float argument in [-87.3, 0]:
- * at most 1.02 ULP, mean 0.06 ULP; exp(0) = 1 exactly.  d is clamped at -88, where
- * 2^k is 0 (dlo is dropped there): below about -87.7 the result is 0 where expf
- * gives a subnormal (< 2^-126).  -inf gives 0, NaN gives NaN (the clamp keeps NaN:
- * max returns its second operand).
+ *   error 3e-9) in Estrin form to keep the dependency chain short; the result is
+ *   2^k + 2^k (r + r^2 q), one FMA.
+ * Accuracy, against exp in double of every float argument in [-87.3, 0] (so d
+ * exact): at most 1.02 ULP, mean 0.06 ULP; exp(0) = 1 exactly.  d is clamped at
+ * -88, where 2^k is 0 (dlo is dropped there): below about -87.7 the result is 0 where
+ * expf gives a subnormal (< 2^-126).  -inf gives 0 and NaN gives NaN (the clamp
+ * keeps NaN: max returns its second operand).
  */
-LK_AVX2 static inline __m256 lk_exp8(__m256 x, __m256 ref)
+typedef struct exp_red {
+    __m256 r;  /* reduced argument */
+    __m256 kk; /* magic + k: its bits shifted left by 23 are 2^k */
+} exp_red;
+
+LK_AVX2 static inline exp_red exp_reduce(__m256 x, __m256 ref, bool exact)
 {
     const __m256 magic = _mm256_set1_ps(0x1.8p23f + 127.0f), lo = _mm256_set1_ps(-88.0f);
     __m256 d = _mm256_sub_ps(x, ref);
-    __m256 t = _mm256_sub_ps(d, x); /* TwoSum(x, -ref): d + dlo == x - ref exactly */
-    __m256 dlo = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_sub_ps(d, t)), _mm256_add_ps(ref, t));
-    dlo = _mm256_and_ps(dlo, _mm256_cmp_ps(d, lo, _CMP_GE_OQ)); /* 0 for -inf, NaN, < -88 */
+    __m256 dlo = _mm256_setzero_ps();
+    if (exact) { /* TwoSum(x, -ref): d + dlo == x - ref */
+        __m256 t = _mm256_sub_ps(d, x);
+        dlo = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_sub_ps(d, t)), _mm256_add_ps(ref, t));
+        dlo = _mm256_and_ps(dlo, _mm256_cmp_ps(d, lo, _CMP_GE_OQ)); /* -inf, NaN, < -88 */
+    }
     d = _mm256_max_ps(lo, d);
-    __m256 kk = _mm256_fmadd_ps(d, _mm256_set1_ps(0x1.715476p+0f), magic);
-    __m256 k = _mm256_sub_ps(kk, magic);
+    exp_red a;
+    a.kk = _mm256_fmadd_ps(d, _mm256_set1_ps(0x1.715476p+0f), magic);
+    __m256 k = _mm256_sub_ps(a.kk, magic);
     __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0x1.62e4p-1f), d);
-    r = _mm256_add_ps(_mm256_fnmadd_ps(k, _mm256_set1_ps(0x1.7f7d1cp-20f), r), dlo);
-    __m256 r2 = _mm256_mul_ps(r, r);
+    a.r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0x1.7f7d1cp-20f), r);
+    if (exact)
+        a.r = _mm256_add_ps(a.r, dlo);
+    return a;
+}
+
+LK_AVX2 static inline __m256 exp_finish(exp_red a)
+{
+    const __m256 r = a.r, r2 = _mm256_mul_ps(r, r);
     __m256 q01 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555492p-3f), r,
                                  _mm256_set1_ps(0x1.fffffcp-2f));
     __m256 q23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.1239d4p-7f), r,
@@ -173,7 +210,7 @@ LK_AVX2 static inline __m256 lk_exp8(__m256 x, __m256 ref)
     __m256 q = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.6a244cp-10f), r2, q23),
                                r2, q01);
     __m256 p = _mm256_fmadd_ps(q, r2, r);
-    __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(kk), 23));
+    __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a.kk), 23));
     return _mm256_fmadd_ps(p, s, s);
 }
 
@@ -203,13 +240,15 @@ LK_AVX2 static float max_avx2(const float *x, size_t n)
 /*
  * Sum of exp(x_j - ref).  Works in blocks of LK_EXP_BLOCK floats: the exponentials
  * of a block go to e (or to a stack buffer in L1), then a second loop adds them to
- * 16 double accumulators (float j goes to accumulator j % 16) straight from memory;
- * measured 20% faster than converting in the exp loop.  pf[0, n), when given, is
- * prefetched into L2 along the way (the next row, while this one is computed).
+ * 16 double accumulators (float j goes to accumulator j % 16) straight from memory.
+ * The exp loop is software-pipelined: each iteration finishes the exponentials of
+ * 16 floats and reduces the arguments of the next 16, which keeps more vectors in
+ * flight than the hardware finds on its own (measured 12% faster; the separate sum
+ * loop, 20%).  pf[0, n), when given, is prefetched into L2 along the way.
  */
 #define LK_EXP_BLOCK 512
-LK_AVX2 static double expsum_avx2(const float *x, size_t n, float ref, float *e,
-                                  const float *pf)
+LK_AVX2 static inline __attribute__((always_inline)) double
+expsum_avx2_body(const float *x, size_t n, float ref, float *e, const float *pf, bool exact)
 {
     float buf[LK_EXP_BLOCK] __attribute__((aligned(32)));
     const __m256 r = _mm256_set1_ps(ref), ninf = _mm256_set1_ps(-INFINITY);
@@ -219,34 +258,56 @@ LK_AVX2 static double expsum_avx2(const float *x, size_t n, float ref, float *e,
         const float *xb = x + b;
         float *d = e ? e + b : buf;
         size_t j = 0;
-        for (; j + 16 <= len; j += 16) {
+        if (len >= 16) {
+            exp_red a0 = exp_reduce(_mm256_loadu_ps(xb), r, exact);
+            exp_red a1 = exp_reduce(_mm256_loadu_ps(xb + 8), r, exact);
+            for (; j + 32 <= len; j += 16) {
+                if (pf)
+                    _mm_prefetch((const char *)(pf + b + j), _MM_HINT_T1);
+                exp_red b0 = exp_reduce(_mm256_loadu_ps(xb + j + 16), r, exact);
+                exp_red b1 = exp_reduce(_mm256_loadu_ps(xb + j + 24), r, exact);
+                _mm256_storeu_ps(d + j, exp_finish(a0));
+                _mm256_storeu_ps(d + j + 8, exp_finish(a1));
+                a0 = b0;
+                a1 = b1;
+            }
             if (pf)
                 _mm_prefetch((const char *)(pf + b + j), _MM_HINT_T1);
-            __m256 e0 = lk_exp8(_mm256_loadu_ps(xb + j), r);
-            __m256 e1 = lk_exp8(_mm256_loadu_ps(xb + j + 8), r);
-            _mm256_storeu_ps(d + j, e0);
-            _mm256_storeu_ps(d + j + 8, e1);
+            _mm256_storeu_ps(d + j, exp_finish(a0));
+            _mm256_storeu_ps(d + j + 8, exp_finish(a1));
+            j += 16;
         }
-        for (; j < len; j += 8) { /* masked lanes load -inf: exp gives 0 there */
-            __m256i m = lane_mask(len - j);
-            __m256 v = _mm256_blendv_ps(ninf, _mm256_maskload_ps(xb + j, m),
-                                        _mm256_castsi256_ps(m));
-            _mm256_maskstore_ps(d + j, m, lk_exp8(v, r));
-        }
-        j = 0;
-        for (; j + 16 <= len; j += 16) {
+        const size_t full = j;
+        for (j = 0; j < full; j += 16) {
             s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm_loadu_ps(d + j)));
             s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm_loadu_ps(d + j + 4)));
             s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm_loadu_ps(d + j + 8)));
             s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm_loadu_ps(d + j + 12)));
         }
-        for (; j < len; j += 8) { /* masked-out lanes add +0 */
-            __m256 v = _mm256_maskload_ps(d + j, lane_mask(len - j));
-            s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-            s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+        /* The last len % 16 floats, 8 at a time, summed from registers (a masked
+         * store followed by a load of it would stall); masked lanes load -inf, whose
+         * exp is 0, and so add +0. */
+        for (; j < len; j += 8) {
+            __m256i m = lane_mask(len - j);
+            __m256 v = _mm256_blendv_ps(ninf, _mm256_maskload_ps(xb + j, m),
+                                        _mm256_castsi256_ps(m));
+            __m256 ex = exp_finish(exp_reduce(v, r, exact));
+            if (e && len - j >= 8)
+                _mm256_storeu_ps(e + b + j, ex);
+            else if (e)
+                store_part(e + b + j, len - j, ex);
+            s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(ex)));
+            s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(ex, 1)));
         }
     }
     return hsum_pd(_mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+}
+
+LK_AVX2 static double expsum_avx2(const float *x, size_t n, float ref, float *e,
+                                  const float *pf, bool exact)
+{
+    return exact ? expsum_avx2_body(x, n, ref, e, pf, true)
+                 : expsum_avx2_body(x, n, ref, e, pf, false);
 }
 
 /* Lanes j..j+7 of the column weights wt (float), for grad_avx2. */
@@ -301,17 +362,26 @@ LK_AVX2 static lk_acc wsum_avx2(const float *x, size_t n, float ref, lk_colw cw)
     return out;
 }
 
-LK_AVX2 static void logp_avx2(const float *x, float *y, size_t n, float m, float ls)
+/* stream: y goes to memory with non-temporal stores (not kept in cache). */
+LK_AVX2 static void logp_avx2(const float *x, float *y, size_t n, float m, float ls,
+                              bool stream)
 {
     const __m256 vm = _mm256_set1_ps(m), vl = _mm256_set1_ps(ls);
     size_t j = 0;
+    if (stream && (uintptr_t)y % sizeof(float) == 0) {
+        /* up to a 32-byte boundary of y, then aligned streaming stores */
+        size_t head = (32 - (size_t)((uintptr_t)y & 31)) % 32 / sizeof(float);
+        logp_c(x, y, head < n ? head : n, m, ls, false);
+        for (j = head; j + 8 <= n; j += 8)
+            _mm256_stream_ps(y + j, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm),
+                                                  vl));
+        _mm_sfence();
+    }
     for (; j + 8 <= n; j += 8)
         _mm256_storeu_ps(y + j, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm), vl));
-    if (j < n) {
-        __m256i mk = lane_mask(n - j);
-        __m256 v = _mm256_maskload_ps(x + j, mk);
-        _mm256_maskstore_ps(y + j, mk, _mm256_sub_ps(_mm256_sub_ps(v, vm), vl));
-    }
+    if (j < n)
+        store_part(y + j, n - j,
+                   _mm256_sub_ps(_mm256_sub_ps(load_part(x + j, n - j, vm), vm), vl));
 }
 
 #ifdef HAVE_SLEEF
@@ -328,9 +398,12 @@ LK_AVX2 static void prob_avx2(const float *x, float *y, size_t n, double m, doub
     size_t j = 0;
     for (; j + 4 <= n; j += 4)
         _mm_storeu_ps(y + j, prob4(_mm_loadu_ps(x + j), vm, vl));
-    if (j < n) {
+    if (j < n) { /* the last n % 4: masked-out lanes load 0 and are not stored */
         __m128i mk = _mm_cmpgt_epi32(_mm_set1_epi32((int)(n - j)), _mm_setr_epi32(0, 1, 2, 3));
-        _mm_maskstore_ps(y + j, mk, prob4(_mm_maskload_ps(x + j, mk), vm, vl));
+        float t[4];
+        _mm_storeu_ps(t, prob4(_mm_maskload_ps(x + j, mk), vm, vl));
+        for (size_t i = 0; i < n - j; i++)
+            y[j + i] = t[i];
     }
 }
 #else

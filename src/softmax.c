@@ -1,43 +1,95 @@
 /*
- * softmax.c - row statistics (max and sum of exponentials), the chunk helpers,
- * log_softmax, softmax and their backward passes.  The inner loops are the kernels
- * of rowkernels.c.
+ * softmax.c - how the row-wise functions run: the tree and row helpers, the row
+ * statistics (max and sum of exponentials), log_softmax, softmax and their backward
+ * passes.  The inner loops are the kernels of rowkernels.c.
  *
  * Every function here works on `rows` rows of `cols` floats.  Rows are the items
- * of the shape-only partition (lk__tree with LK_ROW_LEAF rows per leaf); a row
- * longer than 2 * LK_CHUNK in a problem with few rows is split into LK_CHUNK
- * chunks handled by several threads, whose partial results combine by the fixed
- * tree, so the bits never depend on the thread count.
+ * of the shape-only partition (LK_ROW_LEAF rows per leaf, lk__run_rows); within a
+ * row, sums are taken per LK_CHUNK chunk and combined by the fixed tree.  A row is
+ * read from memory once: the max pass streams it in, the exp pass and the write
+ * pass find it in cache (the exp pass prefetches the next row meanwhile).  Few long
+ * rows run whole on threads, or with their chunks on threads (same arithmetic), so
+ * the bits never depend on the thread count.
  */
 #include "internal.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
-/* ------------------------------------------------------------- chunk helpers */
+/* ------------------------------------------------------------- tree helpers */
 
-/* The subtree over chunks [first, first + k) of lk__chunk_tree, on this thread:
- * the same split rule as lk__tree (the first floor(k/2) leaves, then the rest). */
-static lk_acc chunk_subtree(size_t n, size_t first, size_t k, lk_leaf_fn fn, void *ctx,
-                            lk_combine_fn combine)
+/* The subtree over leaves [first, first + k) of n items, on this thread: the same
+ * split rule as lk__tree (the first floor(k/2) leaves, then the rest). */
+static lk_acc serial_subtree(size_t n, size_t leaf, size_t first, size_t k, lk_leaf_fn fn,
+                             void *ctx, lk_combine_fn combine)
 {
     if (k == 1) {
-        size_t lo = first * LK_CHUNK;
-        return fn(ctx, lo, n - lo < LK_CHUNK ? n : lo + LK_CHUNK);
+        size_t lo = first * leaf;
+        return fn(ctx, lo, n - lo < leaf ? n : lo + leaf);
     }
     size_t half = k / 2;
-    lk_acc left = chunk_subtree(n, first, half, fn, ctx, combine);
-    lk_acc right = chunk_subtree(n, first + half, k - half, fn, ctx, combine);
+    lk_acc left = serial_subtree(n, leaf, first, half, fn, ctx, combine);
+    lk_acc right = serial_subtree(n, leaf, first + half, k - half, fn, ctx, combine);
     return combine(left, right);
+}
+
+lk_acc lk__tree_maybe(size_t n, size_t leaf, lk_leaf_fn fn, void *ctx, lk_combine_fn combine,
+                      lk_acc empty, bool parallel)
+{
+    if (parallel)
+        return lk__tree(n, leaf, fn, ctx, combine, empty, true);
+    if (n == 0)
+        return empty;
+    return serial_subtree(n, leaf, 0, (n + leaf - 1) / leaf, fn, ctx, combine);
+}
+
+/* Sum of precomputed row results part[lo, hi), in order from 0 (lk__run_rows). */
+static lk_acc sum_parts(void *ctx, size_t lo, size_t hi)
+{
+    const lk_acc *part = ctx;
+    lk_acc s = { 0.0, 0.0 };
+    for (size_t r = lo; r < hi; r++)
+        s = lk__acc_add(s, part[r]);
+    return s;
+}
+
+static int max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+lk_acc lk__run_rows(size_t rows, size_t cols, lk_leaf_fn fn, void *ctx, bool *chunks)
+{
+    lk_acc zero = { 0.0, 0.0 };
+    *chunks = false;
+    if (!lk__split_rows(rows, cols))
+        return lk__tree_maybe(rows, LK_ROW_LEAF, fn, ctx, lk__acc_add, zero,
+                              lk__worth_parallel(rows, cols));
+    /* Whole rows per thread if that leaves threads idle at most 20% of the time. */
+    size_t nt = (size_t)max_threads();
+    if (nt > rows || (rows + nt - 1) / nt * nt * 4 > rows * 5) {
+        *chunks = true;
+        return lk__tree_maybe(rows, LK_ROW_LEAF, fn, ctx, lk__acc_add, zero, false);
+    }
+    lk_acc part[4 * LK_ROW_LEAF]; /* rows < 4 * LK_ROW_LEAF here */
+    long nr = (long)rows;
+#pragma omp parallel for schedule(static)
+    for (long r = 0; r < nr; r++)
+        part[r] = fn(ctx, (size_t)r, (size_t)r + 1);
+    return lk__tree_maybe(rows, LK_ROW_LEAF, sum_parts, part, lk__acc_add, zero, false);
 }
 
 lk_acc lk__chunk_tree(size_t n, lk_leaf_fn fn, void *ctx, lk_combine_fn combine,
                       bool parallel)
 {
-    if (parallel) {
-        lk_acc empty = { 0.0, 0.0 }; /* n > 0 here: never returned */
-        return lk__tree(n, LK_CHUNK, fn, ctx, combine, empty, true);
-    }
-    return chunk_subtree(n, 0, (n + LK_CHUNK - 1) / LK_CHUNK, fn, ctx, combine);
+    lk_acc empty = { 0.0, 0.0 };
+    return lk__tree_maybe(n, LK_CHUNK, fn, ctx, combine, empty, parallel);
 }
 
 void lk__for_chunks(size_t n, lk_range_fn fn, void *ctx, bool parallel)
@@ -62,6 +114,7 @@ typedef struct stats_ctx {
     float ref;
     float *e;        /* where exp(x - ref) goes, or NULL */
     const float *pf; /* prefetched along, or NULL */
+    bool exact;      /* exact exp arguments */
 } stats_ctx;
 
 static lk_acc chunk_max(void *ctx, size_t lo, size_t hi)
@@ -80,24 +133,26 @@ static lk_acc chunk_expsum(void *ctx, size_t lo, size_t hi)
 {
     const stats_ctx *c = ctx;
     lk_acc r = { c->k->expsum(c->x + lo, hi - lo, c->ref, c->e ? c->e + lo : NULL,
-                              c->pf ? c->pf + lo : NULL), 0.0 };
+                              c->pf ? c->pf + lo : NULL, c->exact), 0.0 };
     return r;
 }
 
 float lk__row_max(const lk_rowk *k, const float *x, size_t n, bool parallel)
 {
-    if (!parallel)
+    if (n <= LK_CHUNK)
         return k->max(x, n);
-    stats_ctx c = { k, x, 0.0f, NULL, NULL };
-    return (float)lk__chunk_tree(n, chunk_max, &c, max_combine, true).a;
+    /* Chunk maxes by the tree in both cases, so that even the sign of a zero max
+     * does not depend on `parallel`. */
+    stats_ctx c = { k, x, 0.0f, NULL, NULL, false };
+    return (float)lk__chunk_tree(n, chunk_max, &c, max_combine, parallel).a;
 }
 
 double lk__row_expsum(const lk_rowk *k, const float *x, size_t n, float ref, bool parallel,
-                      float *e, const float *pf)
+                      float *e, const float *pf, bool exact)
 {
     if (n <= LK_CHUNK)
-        return k->expsum(x, n, ref, e, pf);
-    stats_ctx c = { k, x, ref, e, pf };
+        return k->expsum(x, n, ref, e, pf, exact);
+    stats_ctx c = { k, x, ref, e, pf, exact };
     return lk__chunk_tree(n, chunk_expsum, &c, lk__acc_add, parallel).a;
 }
 
@@ -106,7 +161,7 @@ lk_stats lk__row_stats(const float *x, size_t n, bool parallel)
     const lk_rowk *k = lk__rowk();
     lk_stats st;
     st.max = lk__row_max(k, x, n, parallel);
-    st.sum = lk__row_expsum(k, x, n, lk__stats_ref(st.max), parallel, NULL, NULL);
+    st.sum = lk__row_expsum(k, x, n, lk__stats_ref(st.max), parallel, NULL, NULL, true);
     return st;
 }
 
@@ -148,8 +203,9 @@ typedef struct fwd_ctx {
     size_t ldx;
     float *y;
     size_t ldy;
-    bool split; /* split each row's chunks over threads */
+    bool split; /* each row's chunks on threads (set by lk__run_rows) */
     bool log;   /* log_softmax (true) or softmax */
+    bool stream; /* y bypasses the cache (lk__stream_out) */
 } fwd_ctx;
 
 /* One row's write, over columns [lo, hi). */
@@ -165,7 +221,7 @@ static void fwd_write(void *ctx, size_t lo, size_t hi)
     const fwd_row *w = ctx;
     const lk_rowk *k = w->c->k;
     if (w->c->log)
-        k->logp(w->x + lo, w->y + lo, hi - lo, w->st.max, lk__log_sum(w->st));
+        k->logp(w->x + lo, w->y + lo, hi - lo, w->st.max, lk__log_sum(w->st), w->c->stream);
     else /* in double: a float exponent would cost |logp| * 2^-24 relative */
         k->prob(w->x + lo, w->y + lo, hi - lo, (double)w->st.max, log(w->st.sum));
 }
@@ -183,7 +239,7 @@ static lk_acc fwd_rows(void *ctx, size_t lo, size_t hi)
         const float *next = !c->split && r + 1 < c->rows ? w.x + c->ldx : NULL;
         w.st.max = lk__row_max(c->k, w.x, c->cols, c->split);
         w.st.sum = lk__row_expsum(c->k, w.x, c->cols, lk__stats_ref(w.st.max), c->split,
-                                  NULL, next);
+                                  NULL, next, true);
         lk__for_chunks(c->cols, fwd_write, &w, c->split);
     }
     lk_acc zero = { 0.0, 0.0 };
@@ -198,10 +254,9 @@ static lk_status softmax_fwd(size_t rows, size_t cols, const float *x, size_t ld
         (st = lk__check_matrix(rows, cols, ldy, y, sizeof *y)) != LK_OK ||
         (st = lk__check_out_matrix(rows, cols, y, ldy, x, ldx, true)) != LK_OK)
         return st;
-    bool split = lk__split_rows(rows, cols);
-    fwd_ctx c = { lk__rowk(), rows, cols, x, ldx, y, ldy, split, log };
-    (void)lk__tree_sum(rows, LK_ROW_LEAF, fwd_rows, &c,
-                       !split && lk__worth_parallel(rows, cols));
+    fwd_ctx c = { lk__rowk(), rows, cols, x, ldx, y, ldy, false, log,
+                  y != x && lk__stream_out(rows, cols) };
+    (void)lk__run_rows(rows, cols, fwd_rows, &c, &c.split);
     return LK_OK;
 }
 
@@ -275,10 +330,8 @@ static lk_status softmax_bwd(size_t rows, size_t cols, const float *y, size_t ld
         (st = lk__check_out_matrix(rows, cols, gx, ldgx, gy, ldgy, true)) != LK_OK ||
         (st = lk__check_out_matrix(rows, cols, gx, ldgx, y, ldy, false)) != LK_OK)
         return st;
-    bool split = lk__split_rows(rows, cols);
-    bwd_ctx c = { cols, y, ldy, gy, ldgy, gx, ldgx, split, log };
-    (void)lk__tree_sum(rows, LK_ROW_LEAF, bwd_rows, &c,
-                       !split && lk__worth_parallel(rows, cols));
+    bwd_ctx c = { cols, y, ldy, gy, ldgy, gx, ldgx, false, log };
+    (void)lk__run_rows(rows, cols, bwd_rows, &c, &c.split);
     return LK_OK;
 }
 

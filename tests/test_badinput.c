@@ -168,13 +168,13 @@ static bool m_valid_edges(const lkr_fn *f, lkr_call *c, arena *a, int v, mcase *
     }
 }
 
-/* cols == 0 for the class-axis functions. */
+/* cols == 0 for the class-axis functions and the rows x cols binary losses. */
 static bool m_cols_zero(const lkr_fn *f, lkr_call *c, arena *a, int v, mcase *mc)
 {
     (void)a;
     if (v > 0)
         return false;
-    if (f->kind != LKR_ROWWISE) {
+    if (f->kind != LKR_ROWWISE && f->kind != LKR_MATRIX) {
         mc->skip = true;
         return true;
     }
