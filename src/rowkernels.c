@@ -119,9 +119,11 @@ static const lk_rowk rowk_c = { max_c, expsum_c, wsum_c, logp_c, prob_c, grad_c 
 #ifdef HAVE_SLEEF
 #include <sleef.h>
 /* sleef.h declares its AVX2 functions only when __AVX__ is defined at inclusion,
- * which it is not here (only these functions are compiled for AVX2); the target
- * attribute tells the compiler that the call passes vectors in AVX registers. */
+ * which it normally is not (only the functions below are compiled for AVX2); the
+ * target attribute tells the compiler that the call passes vectors in AVX registers. */
+#ifndef __AVX__
 LK_AVX2 extern __m256d Sleef_expd4_u10avx2(__m256d);
+#endif
 #endif
 
 /* Lanes [0, r) of 8 set (r <= 8), as an integer mask. */
@@ -160,8 +162,8 @@ LK_AVX2 static inline double hsum_pd(__m256d v)
  * exp(x - ref) of 8 floats, for x <= ref (ref the row max), -inf and NaN, in two
  * halves (exp_reduce, exp_finish) so that a loop can overlap them across iterations.
  *   d = x - ref, rounded.  With `exact`, its rounding error dlo (which would cost up
- *   to |d| / 2 ULP in the result) is recovered by Knuth's TwoSum and added to the
- *   reduced argument: the argument is then x - ref to within 2^-48 relative.
+ *   to |d| / 2 ULP in the result) is recovered exactly by Knuth's TwoSum and added
+ *   to the reduced argument.
  *   d = k ln2 + r, |r| <= ln2 / 2: k by rounding d log2(e) (added to a magic number
  *   whose low mantissa bits then hold k + 127, the biased exponent of 2^k); r by two
  *   FMAs with ln2 split so that k * ln2_hi is exact (plus dlo); exp(r) = 1 + r +
@@ -169,7 +171,10 @@ LK_AVX2 static inline double hsum_pd(__m256d v)
  *   error 3e-9) in Estrin form to keep the dependency chain short; the result is
  *   2^k + 2^k (r + r^2 q), one FMA.
  * Accuracy, against exp in double of every float argument in [-87.3, 0] (so d
- * exact): at most 1.02 ULP, mean 0.06 ULP; exp(0) = 1 exactly.  d is clamped at
+ * exact): at most 1.02 ULP, mean 0.06 ULP; exp(0) = 1 exactly.  Against
+ * exp(x - ref) of 12 million random pairs with x - ref in [-87, 0]: with `exact`
+ * at most 1.15 ULP (mean 0.27); without, up to |d| / 2 ULP more, as expf(x - ref)
+ * in float would give (64 ULP at d = -76, mean 5).  d is clamped at
  * -88, where 2^k is 0 (dlo is dropped there): below about -87.7 the result is 0 where
  * expf gives a subnormal (< 2^-126).  -inf gives 0 and NaN gives NaN (the clamp
  * keeps NaN: max returns its second operand).
