@@ -303,9 +303,9 @@ static float reduce_loss(const ce_job *j, lk_acc s)
 static lk_status forward(ce_job *j, float *out)
 {
     lk_status st;
-    if (out == NULL)
-        return LK_ERR_NULL;
     size_t nout = lk__out_count(j->reduction, j->rows);
+    if (out == NULL && nout > 0) /* NULL only where it addresses nothing */
+        return LK_ERR_NULL;
     if ((st = check_outputs(j, out, nout, NULL, 0, false)) != LK_OK)
         return st;
     if (j->reduction == LK_REDUCTION_NONE) {
@@ -325,11 +325,11 @@ static lk_status backward(ce_job *j, const float *grad_out, float *loss, float *
                           size_t ldg, bool fused)
 {
     lk_status st;
-    if (grad == NULL || (fused && loss == NULL))
+    size_t nout = lk__out_count(j->reduction, j->rows);
+    if (fused && loss == NULL && nout > 0) /* NULL only where it addresses nothing */
         return LK_ERR_NULL;
     if ((st = lk__check_matrix(j->rows, j->cols, ldg, grad, sizeof *grad)) != LK_OK)
         return st;
-    size_t nout = lk__out_count(j->reduction, j->rows);
     if (grad_out && lk__overlap(grad, lk__span(j->rows, j->cols, ldg) * sizeof(float),
                                 grad_out, nout * sizeof(float)))
         return LK_ERR_ALIAS;

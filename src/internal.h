@@ -48,8 +48,10 @@ LK_INTERNAL lk_acc lk__acc_add(lk_acc l, lk_acc r);
 /*
  * Evaluates fn over [0, n) in leaves of `leaf` items and combines the partials with
  * `combine` over the fixed balanced tree.  When `parallel` is true the leaves of a
- * segment run on OpenMP threads; the result is the same bits either way.  n == 0
- * returns `empty`.  Uses O(LK_SEGMENT) stack, no heap.
+ * segment run on OpenMP threads; otherwise the tree is evaluated on this thread
+ * without entering OpenMP (an inactive region costs about a microsecond, and it
+ * would make the regions of split rows nested ones).  The result is the same bits
+ * either way.  n == 0 returns `empty`.  Uses O(LK_SEGMENT) stack, no heap.
  */
 LK_INTERNAL lk_acc lk__tree(size_t n, size_t leaf, lk_leaf_fn fn, void *ctx,
                             lk_combine_fn combine, lk_acc empty, bool parallel);
@@ -123,14 +125,6 @@ typedef struct lk_rowk {
 } lk_rowk;
 
 LK_INTERNAL const lk_rowk *lk__rowk(void);
-
-/*
- * lk__tree when `parallel`; otherwise the same tree evaluated on this thread without
- * entering OpenMP: an inactive region costs about a microsecond, and it would make
- * the regions of split rows nested ones, for which libgomp starts new threads.
- */
-LK_INTERNAL lk_acc lk__tree_maybe(size_t n, size_t leaf, lk_leaf_fn fn, void *ctx,
-                                  lk_combine_fn combine, lk_acc empty, bool parallel);
 
 /*
  * Runs fn over rows [0, rows) of a rows x cols row-wise call and sums its results by

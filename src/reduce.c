@@ -36,9 +36,31 @@ typedef struct tree_job {
     bool parallel;
 } tree_job;
 
+/* Leaf i of the job. */
+static lk_acc leaf(const tree_job *job, size_t i)
+{
+    size_t lo = i * job->leaf;
+    size_t hi = job->n - lo < job->leaf ? job->n : lo + job->leaf;
+    return job->fn(job->ctx, lo, hi);
+}
+
+/* The subtree over leaves [first, first + k), k >= 1, on this thread only (no
+ * OpenMP region: entering one costs microseconds, too much per row). */
+static lk_acc serial_subtree(const tree_job *job, size_t first, size_t k)
+{
+    if (k == 1)
+        return leaf(job, first);
+    size_t half = k / 2;
+    lk_acc left = serial_subtree(job, first, half);
+    lk_acc right = serial_subtree(job, first + half, k - half);
+    return job->combine(left, right);
+}
+
 /* The subtree over leaves [first, first + k), k >= 1. */
 static lk_acc subtree(const tree_job *job, size_t first, size_t k)
 {
+    if (!job->parallel)
+        return serial_subtree(job, first, k);
     if (k > LK_SEGMENT) {
         size_t half = k / 2;
         lk_acc left = subtree(job, first, half);
@@ -48,12 +70,9 @@ static lk_acc subtree(const tree_job *job, size_t first, size_t k)
     lk_acc part[LK_SEGMENT];
     /* The loop variable is signed for OpenMP 2.5 compilers; k <= LK_SEGMENT. */
     long nk = (long)k;
-#pragma omp parallel for schedule(static) if (job->parallel && nk > 1)
-    for (long i = 0; i < nk; i++) {
-        size_t lo = (first + (size_t)i) * job->leaf;
-        size_t hi = lo + job->leaf < job->n ? lo + job->leaf : job->n;
-        part[i] = job->fn(job->ctx, lo, hi);
-    }
+#pragma omp parallel for schedule(static) if (nk > 1)
+    for (long i = 0; i < nk; i++)
+        part[i] = leaf(job, first + (size_t)i);
     return combine_range(part, k, job->combine);
 }
 

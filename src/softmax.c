@@ -20,31 +20,6 @@
 
 /* ------------------------------------------------------------- tree helpers */
 
-/* The subtree over leaves [first, first + k) of n items, on this thread: the same
- * split rule as lk__tree (the first floor(k/2) leaves, then the rest). */
-static lk_acc serial_subtree(size_t n, size_t leaf, size_t first, size_t k, lk_leaf_fn fn,
-                             void *ctx, lk_combine_fn combine)
-{
-    if (k == 1) {
-        size_t lo = first * leaf;
-        return fn(ctx, lo, n - lo < leaf ? n : lo + leaf);
-    }
-    size_t half = k / 2;
-    lk_acc left = serial_subtree(n, leaf, first, half, fn, ctx, combine);
-    lk_acc right = serial_subtree(n, leaf, first + half, k - half, fn, ctx, combine);
-    return combine(left, right);
-}
-
-lk_acc lk__tree_maybe(size_t n, size_t leaf, lk_leaf_fn fn, void *ctx, lk_combine_fn combine,
-                      lk_acc empty, bool parallel)
-{
-    if (parallel)
-        return lk__tree(n, leaf, fn, ctx, combine, empty, true);
-    if (n == 0)
-        return empty;
-    return serial_subtree(n, leaf, 0, (n + leaf - 1) / leaf, fn, ctx, combine);
-}
-
 /* Sum of precomputed row results part[lo, hi), in order from 0 (lk__run_rows). */
 static lk_acc sum_parts(void *ctx, size_t lo, size_t hi)
 {
@@ -69,27 +44,27 @@ lk_acc lk__run_rows(size_t rows, size_t cols, lk_leaf_fn fn, void *ctx, bool *ch
     lk_acc zero = { 0.0, 0.0 };
     *chunks = false;
     if (!lk__split_rows(rows, cols))
-        return lk__tree_maybe(rows, LK_ROW_LEAF, fn, ctx, lk__acc_add, zero,
+        return lk__tree(rows, LK_ROW_LEAF, fn, ctx, lk__acc_add, zero,
                               lk__worth_parallel(rows, cols));
     /* Whole rows per thread if that leaves threads idle at most 20% of the time. */
     size_t nt = (size_t)max_threads();
     if (nt > rows || (rows + nt - 1) / nt * nt * 4 > rows * 5) {
         *chunks = true;
-        return lk__tree_maybe(rows, LK_ROW_LEAF, fn, ctx, lk__acc_add, zero, false);
+        return lk__tree(rows, LK_ROW_LEAF, fn, ctx, lk__acc_add, zero, false);
     }
     lk_acc part[4 * LK_ROW_LEAF]; /* rows < 4 * LK_ROW_LEAF here */
     long nr = (long)rows;
 #pragma omp parallel for schedule(static)
     for (long r = 0; r < nr; r++)
         part[r] = fn(ctx, (size_t)r, (size_t)r + 1);
-    return lk__tree_maybe(rows, LK_ROW_LEAF, sum_parts, part, lk__acc_add, zero, false);
+    return lk__tree(rows, LK_ROW_LEAF, sum_parts, part, lk__acc_add, zero, false);
 }
 
 lk_acc lk__chunk_tree(size_t n, lk_leaf_fn fn, void *ctx, lk_combine_fn combine,
                       bool parallel)
 {
     lk_acc empty = { 0.0, 0.0 };
-    return lk__tree_maybe(n, LK_CHUNK, fn, ctx, combine, empty, parallel);
+    return lk__tree(n, LK_CHUNK, fn, ctx, combine, empty, parallel);
 }
 
 void lk__for_chunks(size_t n, lk_range_fn fn, void *ctx, bool parallel)

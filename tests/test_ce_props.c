@@ -561,6 +561,14 @@ START_TEST(errors_leave_outputs_untouched)
     /* Zero rows are valid and write the empty results. */
     lkt_assert_status(lk_cross_entropy_f32(0, 3, NULL, 3, NULL, NULL, loss), LK_OK);
     ck_assert(isnan(loss[0]));
+    /* NULL is accepted exactly where a pointer addresses nothing. */
+    lk_ce_options none = lk_ce_options_default();
+    none.reduction = LK_REDUCTION_NONE;
+    lkt_assert_status(lk_cross_entropy_f32(0, 3, NULL, 3, NULL, &none, NULL), LK_OK);
+    lkt_assert_status(lk_cross_entropy_fused_f32(0, 3, NULL, 3, NULL, &none, NULL, NULL, 3),
+                      LK_OK);
+    lkt_assert_status(lk_cross_entropy_fused_f32(0, 3, NULL, 3, NULL, NULL, NULL, NULL, 3),
+                      LK_ERR_NULL);
     for (int s = 0; s <= 8; s++)
         ck_assert_ptr_nonnull(lk_strerror((lk_status)s));
 }
