@@ -26,30 +26,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lk-san.XXXXXX")
 ok=0
 trap '[ "$ok" = 1 ] && rm -rf "$work" || echo "sanitize: build kept: $work/build" >&2' EXIT
 
-# The tree to configure.  A tree configured in place cannot also be configured out
-# of tree, so then build from a copy of the files git knows (committed or not).
-lk_tree() {
-    if [ -f "$src/config.status" ]; then
-        git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || {
-            echo "sanitize: $src is configured in place and is not a git checkout;" \
-                "run 'make distclean' there first" >&2
-            return 1
-        }
-        mkdir -p "$work/tree"
-        (cd "$src" && git ls-files -z --cached --others --exclude-standard |
-            while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-            xargs -0 cp --parents -t "$work/tree")
-        (cd "$work/tree" && autoreconf -fi >"$work/autoreconf.log" 2>&1) || {
-            cat "$work/autoreconf.log" >&2
-            return 1
-        }
-        tree=$work/tree
-    else
-        [ -x "$src/configure" ] || (cd "$src" && autoreconf -fi)
-        tree=$src
-    fi
-}
-lk_tree
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
+lk_tree sanitize
 
 case $kind in
 address)
