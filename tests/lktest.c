@@ -11,6 +11,15 @@
 
 const int lkt_threads[LKT_NTHREADS] = { 1, 2, 3, 7, 16 };
 
+int lkt_main(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 void lkt_set_threads(int n)
 {
 #ifdef _OPENMP

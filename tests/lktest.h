@@ -17,6 +17,9 @@
 #define LKT_NTHREADS 5
 extern const int lkt_threads[LKT_NTHREADS]; /* 1, 2, 3, 7, 16 */
 
+/* Runs a suite (normal verbosity); EXIT_SUCCESS when every test passed. */
+int lkt_main(Suite *s);
+
 /* Sets the OpenMP thread count (no-op without OpenMP); dynamic teams off. */
 void lkt_set_threads(int n);
 

@@ -770,9 +770,5 @@ static Suite *badinput_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(badinput_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return lkt_main(badinput_suite());
 }

@@ -464,9 +464,5 @@ static Suite *regression_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(regression_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return lkt_main(regression_suite());
 }
