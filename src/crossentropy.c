@@ -73,11 +73,10 @@ static lk_status read_options(const lk_ce_options *opts, size_t cols, ce_job *j)
     j->one_m_eps = 1.0 - (double)o.label_smoothing;
     j->eps_c = (double)o.label_smoothing / (double)cols;
     j->ignore = o.ignore_index;
-    j->wsum = o.class_weight ? lk__row_dot(o.class_weight, NULL, cols, false) : (double)cols;
     return LK_OK;
 }
 
-/* Shared checks of shapes, pointers, options and targets; fills j. */
+/* Shared checks of shapes, pointers and options (no data is read); fills j. */
 static lk_status check_common(ce_job *j, ce_kind kind, size_t rows, size_t cols,
                               const float *x, size_t ld, const int64_t *target,
                               const float *tprob, size_t ldt, const lk_ce_options *opts)
@@ -106,15 +105,24 @@ static lk_status check_common(ce_job *j, ce_kind kind, size_t rows, size_t cols,
     } else if ((st = lk__check_vector(rows, target, sizeof *target)) != LK_OK) {
         return st;
     }
-    if ((st = read_options(opts, cols, j)) != LK_OK)
-        return st;
-    if (kind != CE_PROB) {
-        for (size_t n = 0; n < rows; n++) {
-            int64_t t = target[n];
-            if (t != j->ignore && (t < 0 || (uint64_t)t >= (uint64_t)cols))
+    return read_options(opts, cols, j);
+}
+
+/*
+ * The checks that read data, run once every size is known to be valid: class-index
+ * targets in range.  Then the sum of the class weights, for the gradient's
+ * smoothing term.
+ */
+static lk_status check_data(ce_job *j)
+{
+    if (j->kind != CE_PROB) {
+        for (size_t n = 0; n < j->rows; n++) {
+            int64_t t = j->target[n];
+            if (t != j->ignore && (t < 0 || (uint64_t)t >= (uint64_t)j->cols))
                 return LK_ERR_TARGET;
         }
     }
+    j->wsum = j->w && j->rows > 0 ? lk__row_dot(j->w, NULL, j->cols, false) : (double)j->cols;
     return LK_OK;
 }
 
@@ -306,7 +314,8 @@ static lk_status forward(ce_job *j, float *out)
     size_t nout = lk__out_count(j->reduction, j->rows);
     if (out == NULL && nout > 0) /* NULL only where it addresses nothing */
         return LK_ERR_NULL;
-    if ((st = check_outputs(j, out, nout, NULL, 0, false)) != LK_OK)
+    if ((st = check_outputs(j, out, nout, NULL, 0, false)) != LK_OK ||
+        (st = check_data(j)) != LK_OK)
         return st;
     if (j->reduction == LK_REDUCTION_NONE) {
         j->row_loss = out;
@@ -333,7 +342,8 @@ static lk_status backward(ce_job *j, const float *grad_out, float *loss, float *
     if (grad_out && lk__overlap(grad, lk__span(j->rows, j->cols, ldg) * sizeof(float),
                                 grad_out, nout * sizeof(float)))
         return LK_ERR_ALIAS;
-    if ((st = check_outputs(j, loss, nout, grad, ldg, true)) != LK_OK)
+    if ((st = check_outputs(j, loss, nout, grad, ldg, true)) != LK_OK ||
+        (st = check_data(j)) != LK_OK)
         return st;
     j->grad = grad;
     j->ldg = ldg;
