@@ -238,7 +238,7 @@ static lk_acc ce_row(const ce_job *j, size_t r)
         loss = ls * ws.b - ws.a; /* -sum_c wt_c logp_c */
         out.b = 1.0;
     } else {
-        wy = class_w(j, (size_t)t);
+        wy = (double)class_w(j, (size_t)t);
         double logp_t = (xt - (double)c.ref) - ls;
         loss = one_m_eps * (-wy * logp_t);
         if (j->eps > 0.0f)

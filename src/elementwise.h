@@ -35,6 +35,8 @@ typedef struct lk_ew_block {
     const float *y;  /* targets */
     const float *w;  /* per-element weights; all ones when the call has none */
     const float *pw; /* pos_weight of each element's column; all ones when none */
+    bool has_w;      /* w was given (else all ones: a kernel may skip it) */
+    bool has_pw;     /* pw was given (likewise) */
     double param;    /* Huber delta, SmoothL1 beta; unused otherwise */
     int flag;        /* BCE clamp mode, KL log_target; unused otherwise */
 } lk_ew_block;

@@ -100,8 +100,8 @@ static inline lk_colw lk__colw_at(lk_colw cw, size_t j)
 /*
  * Kernels over one stretch x[0, n) of a row (src/rowkernels.c).  ref is the row's
  * max (or 0 when the max is -inf), so x - ref <= 0 or NaN.  lk__rowk() returns the
- * portable or the AVX2+FMA set, chosen from the CPU: the same in every build on one
- * machine.  Callers fetch it once per call and pass it down.
+ * portable, the AVX2+FMA or the AVX-512 set, chosen from the CPU: the same in every
+ * build on one machine.  Callers fetch it once per call and pass it down.
  */
 typedef struct lk_rowk {
     /* max of x; NaN entries are ignored (-inf when there is nothing else) */
@@ -125,6 +125,26 @@ typedef struct lk_rowk {
 } lk_rowk;
 
 LK_INTERNAL const lk_rowk *lk__rowk(void);
+
+/* Whether the AVX2+FMA kernels (row kernels, BCE with logits) run on this CPU: built
+ * in (LK_HAVE_AVX2_KERNELS) and supported.  The same answer in every build. */
+LK_INTERNAL bool lk__cpu_avx2(void);
+
+/*
+ * The AVX-512 exp sum is built with the AVX2 kernels by compilers whose AVX-512F
+ * intrinsics are complete (GCC 8, clang 8 and later), and runs where the CPU has
+ * AVX-512F (lk__rowk).  CPPFLAGS=-DLK_DISABLE_AVX512 leaves it out, so that the
+ * AVX2 exp sum can be tested on an AVX-512 machine.
+ */
+#if defined(LK_HAVE_AVX2_KERNELS) && !defined(LK_DISABLE_AVX512)
+#if defined(__clang__)
+#if __clang_major__ >= 8
+#define LK_HAVE_AVX512_KERNELS 1
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define LK_HAVE_AVX512_KERNELS 1
+#endif
+#endif
 
 /*
  * Runs fn over rows [0, rows) of a rows x cols row-wise call and sums its results by

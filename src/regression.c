@@ -42,7 +42,7 @@ typedef struct ew_stage {
 static lk_ew_block load_block(const lk_ew_call *c, ew_stage *s, size_t i, size_t m)
 {
     lk_ew_block b = { c->x + i, c->y + i, c->w ? c->w + i : ew_ones, ew_ones,
-                      c->param, c->flag };
+                      c->w != NULL, c->pw != NULL, c->param, c->flag };
     if (c->pw) {
         /* Element i lies in column i % cols. */
         size_t col = i % c->cols;
@@ -415,7 +415,7 @@ lk_status lk_huber_f32(size_t n, const float *x, const float *y, float delta,
 {
     if (!delta_ok(delta))
         return LK_ERR_OPTION;
-    lk_ew_call c = vec_call(&HUBER, n, x, y, delta, reduction);
+    lk_ew_call c = vec_call(&HUBER, n, x, y, (double)delta, reduction);
     return lk__ew_forward(&c, out);
 }
 
@@ -424,7 +424,7 @@ lk_status lk_huber_backward_f32(size_t n, const float *x, const float *y, float 
 {
     if (!delta_ok(delta))
         return LK_ERR_OPTION;
-    lk_ew_call c = vec_call(&HUBER, n, x, y, delta, reduction);
+    lk_ew_call c = vec_call(&HUBER, n, x, y, (double)delta, reduction);
     return lk__ew_backward(&c, grad_out, grad);
 }
 
@@ -433,7 +433,7 @@ lk_status lk_smooth_l1_f32(size_t n, const float *x, const float *y, float beta,
 {
     if (!(beta >= 0.0f))
         return LK_ERR_OPTION;
-    lk_ew_call c = vec_call(smooth_l1_kind(beta), n, x, y, beta, reduction);
+    lk_ew_call c = vec_call(smooth_l1_kind(beta), n, x, y, (double)beta, reduction);
     return lk__ew_forward(&c, out);
 }
 
@@ -443,6 +443,6 @@ lk_status lk_smooth_l1_backward_f32(size_t n, const float *x, const float *y, fl
 {
     if (!(beta >= 0.0f))
         return LK_ERR_OPTION;
-    lk_ew_call c = vec_call(smooth_l1_kind(beta), n, x, y, beta, reduction);
+    lk_ew_call c = vec_call(smooth_l1_kind(beta), n, x, y, (double)beta, reduction);
     return lk__ew_backward(&c, grad_out, grad);
 }

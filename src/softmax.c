@@ -95,7 +95,7 @@ typedef struct stats_ctx {
 static lk_acc chunk_max(void *ctx, size_t lo, size_t hi)
 {
     const stats_ctx *c = ctx;
-    lk_acc r = { c->k->max(c->x + lo, hi - lo), 0.0 };
+    lk_acc r = { (double)c->k->max(c->x + lo, hi - lo), 0.0 };
     return r;
 }
 
