@@ -201,6 +201,11 @@ main() {
         "$PY" "$srcdir/bench/lkb.py" plot "$csv" "$out/results.png"
         "$PY" "$srcdir/bench/lkb.py" report "$csv" "$out/targets.csv" \
             "$out/machine.txt" "$out/RESULTS.md"
+        # Hand-written sections (design measurements that are not part of a run).
+        if [ -f "$srcdir/bench/NOTES.md" ]; then
+            printf '\n' >> "$out/RESULTS.md"
+            cat "$srcdir/bench/NOTES.md" >> "$out/RESULTS.md"
+        fi
     fi
     el=$(( $(date +%s) - LKB_START ))
     echo "bench: done in $((el / 60))m$((el % 60))s; figures in $out/"
