@@ -56,6 +56,20 @@ static void split(size_t n, int id, int nt, size_t *lo, size_t *hi)
     *hi = b1 * 16 < n ? b1 * 16 : n;
 }
 
+/* This thread's part [lo, hi) of n floats; returns the team size (called in a
+ * parallel region, or serially as a team of one). */
+static int my_part(size_t n, int *id, size_t *lo, size_t *hi)
+{
+    int nt = 1;
+    *id = 0;
+#ifdef _OPENMP
+    *id = omp_get_thread_num();
+    nt = omp_get_num_threads();
+#endif
+    split(n, *id, nt, lo, hi);
+    return nt;
+}
+
 /* ------------------------------------------------------------ limit passes */
 
 typedef float v16f __attribute__((vector_size(64)));
@@ -114,13 +128,9 @@ static void read_pass(void *p)
 #pragma omp parallel
 #endif
     {
-        int id = 0, nt = 1;
-#ifdef _OPENMP
-        id = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
+        int id;
         size_t lo, hi;
-        split(c->n, id, nt, &lo, &hi);
+        int nt = my_part(c->n, &id, &lo, &hi);
         if (id < MAX_THREADS)
             part[id] = sum_chunk(c->src + lo, hi - lo);
         if (id == 0)
@@ -140,13 +150,9 @@ static void copy_pass(void *p)
 #pragma omp parallel
 #endif
     {
-        int id = 0, nt = 1;
-#ifdef _OPENMP
-        id = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
+        int id;
         size_t lo, hi;
-        split(c->n, id, nt, &lo, &hi);
+        (void)my_part(c->n, &id, &lo, &hi);
         memcpy(c->dst + lo, c->src + lo, (hi - lo) * sizeof(float));
     }
 }
